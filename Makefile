@@ -1,0 +1,115 @@
+# Lifted: one C code base, three binaries (lifted-app, lifted-cms,
+# lifted-scraper). Plain make; every library through pkg-config.
+#
+#   make              release build into build/
+#   make SANITIZE=1   ASan + UBSan at -O1 (no _FORTIFY_SOURCE)
+#   make TESTING=1    adds the test-only routes (never in a release build)
+#   make test         everything CI runs (see docs/operation.md)
+
+CC      ?= gcc
+BUILD   ?= build
+PKGS     = libevent libevent_openssl libpq libcjson openssl
+PKGCFG  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKGLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN     = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+           -Wshadow -Wsign-compare -Wpointer-arith -Wformat=2 \
+           -Wno-format-nonliteral
+CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread -Ishared $(WARN) $(PKGCFG) -g
+LDLIBS  += $(PKGLIBS) -pthread
+
+ifeq ($(SANITIZE),1)
+CFLAGS  += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+           -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+else
+CFLAGS  += -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+endif
+
+ifeq ($(TESTING),1)
+CFLAGS  += -DLIFTED_TESTING
+TESTONLY_SRC = tests/server/test_routes.c
+endif
+
+SHARED_SRC  = $(sort $(wildcard shared/*.c))
+APP_SRC     = $(sort $(wildcard app_server/*.c)) $(TESTONLY_SRC)
+CMS_SRC     = $(sort $(wildcard cms_server/*.c)) $(TESTONLY_SRC)
+SCRAPER_SRC = $(sort $(wildcard cms_server/scraper/*.c))
+UNIT_SRC    = $(sort $(wildcard tests/unit/test_*.c))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+SHARED_OBJ  = $(call obj,$(SHARED_SRC))
+UNIT_BIN    = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
+
+BINS = $(BUILD)/lifted-app $(BUILD)/lifted-cms $(BUILD)/lifted-scraper
+# Until the single-page apps land, each server serves a placeholder page.
+STATIC = $(BUILD)/static/app/index.html $(BUILD)/static/cms/index.html
+
+.PHONY: all bins unit check check-unit check-integration deps run test bench \
+        format clean
+all: bins
+
+bins: $(BINS) $(STATIC)
+
+$(BUILD)/static/app/index.html: app_server/placeholder/index.html
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(BUILD)/static/cms/index.html: cms_server/placeholder/index.html
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libshared.a: $(SHARED_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/lifted-app: $(call obj,$(APP_SRC)) $(BUILD)/libshared.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/lifted-cms: $(call obj,$(CMS_SRC)) $(BUILD)/libshared.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/lifted-scraper: $(call obj,$(SCRAPER_SRC)) $(BUILD)/libshared.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libshared.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+unit: $(UNIT_BIN)
+
+check-unit: unit
+	@scripts/run-unit $(UNIT_BIN)
+
+check-integration: bins
+	LIFTED_BIN_DIR=$(abspath $(BUILD)) node --test --test-concurrency=1 \
+	    tests/integration/
+
+check: check-unit check-integration
+
+deps:
+	@scripts/deps
+
+run: deps all
+	scripts/stack run
+
+test: deps
+	@scripts/test
+
+bench: deps
+	@scripts/bench
+
+format:
+	clang-format -i $(SHARED_SRC) $(wildcard shared/*.h) \
+	    $(APP_SRC) $(wildcard app_server/*.h) $(CMS_SRC) \
+	    $(wildcard cms_server/*.h) $(SCRAPER_SRC) $(UNIT_SRC) \
+	    $(wildcard tests/server/*.c)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,88 @@
+/*
+ * lifted-app: the public App (SPEC sections 1, 5, 6).
+ *
+ *   lifted-app serve            serve the App (read-only, as app_reader)
+ *   lifted-app migrate          migrate the App database (as its owner)
+ *   lifted-app print-settings   every setting at its default
+ *
+ * The App has no CMS credentials at all: its router knows only the App
+ * database (and optionally a replica).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "http.h"
+#include "log.h"
+#include "router.h"
+#include "server.h"
+#include "service.h"
+#include "settings.h"
+
+#ifdef LIFTED_TESTING
+#include "../tests/server/test_routes.h"
+#endif
+
+static struct settings settings;
+
+static int
+app_worker_init(struct worker *w)
+{
+	struct router_config rc;
+
+	memset(&rc, 0, sizeof(rc));
+	rc.app_url = settings.app_database_url;
+	rc.app_replica_url = settings.app_replica_url;
+	rc.pool_size = settings.db_pool_size;
+	rc.queue_max = settings.db_queue_max;
+	if (service_init(w, &rc, "app.ping") != 0)
+		return (-1);
+#ifdef LIFTED_TESTING
+	if (test_routes_mount(w) != 0)
+		return (-1);
+#endif
+	return (0);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: lifted-app serve | migrate | "
+	    "print-settings\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct server_config sc;
+	int rc;
+
+	if (argc != 2)
+		usage();
+	if (strcmp(argv[1], "print-settings") == 0) {
+		settings_print_defaults(stdout);
+		return (0);
+	}
+	cli_settings(&settings, "app");
+	if (strcmp(argv[1], "migrate") == 0) {
+		cli_require(settings.app_admin_database_url,
+		    "LIFTED_APP_ADMIN_DATABASE_URL");
+		rc = cli_migrate(&settings, settings.app_admin_database_url,
+		    "app");
+	} else if (strcmp(argv[1], "serve") == 0) {
+		cli_require(settings.app_database_url,
+		    "LIFTED_APP_DATABASE_URL");
+		memset(&sc, 0, sizeof(sc));
+		sc.proc = "app";
+		sc.listen = settings.app_listen;
+		sc.settings = &settings;
+		sc.worker_init = app_worker_init;
+		sc.worker_fini = service_fini;
+		rc = server_run(&sc);
+	} else
+		usage();
+	settings_free(&settings);
+	return (rc);
+}

@@ -1,0 +1,485 @@
+/*
+ * Request limits in front of evhttp (see guard.h for the contract).
+ *
+ * Design.  Each accepted connection is a bufferevent_filter over a socket
+ * bufferevent.  evhttp_get_request_connection() calls bufferevent_setfd()
+ * on the filter, whose BEV_CTRL_SET_FD is forwarded to the socket
+ * bufferevent, then enables EV_READ on the filter, which un-suspends
+ * reading on the socket one.  The input filter is a small state machine:
+ *
+ *   HEADER    bytes stay in the source buffer until the first empty line;
+ *             then guard_scan_headers() decides, and the whole header block
+ *             moves to evhttp's buffer at once.
+ *   BODY      exactly Content-Length bytes move through, as they arrive,
+ *             then back to HEADER for the next keep-alive request.
+ *   REJECTED  one synthetic request has been handed to evhttp; everything
+ *             the client sends afterwards is discarded.
+ *
+ * Our framing must agree byte for byte with evhttp's, or a client could
+ * make evhttp parse body bytes as a request we never checked.  Hence the
+ * line rule (LF, optional CR), the refusal of bodies on methods evhttp
+ * reads none for, of obsolete line folding and of header names with white
+ * space (evhttp would not see them as Content-Length).
+ *
+ * The header deadline is an evtimer started at the first byte of a header
+ * block.  When it fires with part of a block in the source buffer, nothing
+ * new arrives to run the filter, so the timer callback writes the synthetic
+ * request straight into the filter's input buffer (evhttp's side) and calls
+ * bufferevent_trigger(EV_READ), which runs evhttp_read_cb as if the filter
+ * had produced it.  While evhttp is still busy with an earlier request of
+ * the same connection (it disables EV_READ on the filter from the moment it
+ * dispatches a request until the reply is sent, so the socket is not read
+ * meanwhile) the deadline is pushed back instead: the rest of the header
+ * may be sitting unread in the kernel.
+ */
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "guard.h"
+#include "log.h"
+
+struct guard {
+	struct event_base *base;
+	struct guard_config cfg;
+	int refs; /* the owner's plus one per open connection */
+	size_t nconns;
+	unsigned long rejected;
+};
+
+enum guard_state {
+	GUARD_ST_HEADER,
+	GUARD_ST_BODY,
+	GUARD_ST_REJECTED,
+};
+
+struct guard_conn {
+	struct guard *g;
+	struct bufferevent *bev; /* the filter, as evhttp sees it */
+	struct event *timer;
+	enum guard_state state;
+	size_t body_left;
+	size_t searched; /* bytes of the pending header block already scanned */
+	int empty_lines; /* skipped before the current request line */
+};
+
+/* Empty lines tolerated before a request line (RFC 9112 2.2 says "at least
+ * one"); more is someone wasting our time. */
+#define GUARD_MAX_EMPTY_LINES 4
+
+/* evbuffer_remove_buffer() returns an int: move bodies in slices. */
+#define GUARD_MOVE_SLICE ((size_t)1 << 30)
+
+static void guard_unref(struct guard *);
+
+struct guard *
+guard_new(struct event_base *base, const struct guard_config *cfg)
+{
+	struct guard *g;
+
+	if (base == NULL || cfg == NULL || cfg->max_header_bytes == 0 ||
+	    cfg->header_timeout_ms <= 0 || cfg->reject_prefix == NULL ||
+	    cfg->reject_prefix[0] != '/')
+		return (NULL);
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return (NULL);
+	g->base = base;
+	g->cfg = *cfg;
+	g->refs = 1;
+	return (g);
+}
+
+static void
+guard_unref(struct guard *g)
+{
+	if (--g->refs == 0)
+		free(g);
+}
+
+void
+guard_free(struct guard *g)
+{
+	if (g != NULL)
+		guard_unref(g);
+}
+
+size_t
+guard_open_connections(const struct guard *g)
+{
+	return (g->nconns);
+}
+
+unsigned long
+guard_rejected_total(const struct guard *g)
+{
+	return (g->rejected);
+}
+
+/* Methods evhttp 2.1.12 reads a body for (evhttp_method_may_have_body);
+ * it compares method names case-sensitively, so do we. */
+static int
+guard_method_has_body(const char *m, size_t len)
+{
+	static const char *const methods[] = {"GET", "POST", "PUT", "PATCH",
+	    "DELETE", "OPTIONS", "CONNECT"};
+	size_t i;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		if (strlen(methods[i]) == len && memcmp(methods[i], m, len) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+static int
+guard_name_is(const char *name, size_t len, const char *want)
+{
+	return (strlen(want) == len && strncasecmp(name, want, len) == 0);
+}
+
+/*
+ * Offset just past the empty line ending the header block in buf[0, len),
+ * looking for it from offset from; 0 when it is not there.  With no leading
+ * empty line, the first empty line is the first "\n\n" or "\n\r\n".
+ */
+static size_t
+guard_find_end(const char *buf, size_t len, size_t from)
+{
+	const char *p, *end = buf + len;
+
+	for (p = buf + from; p < end;) {
+		if ((p = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return (0);
+		if (p + 1 < end && p[1] == '\n')
+			return ((size_t)(p + 2 - buf));
+		if (p + 2 < end && p[1] == '\r' && p[2] == '\n')
+			return ((size_t)(p + 3 - buf));
+		p++;
+	}
+	return (0);
+}
+
+/* Parses a Content-Length value: digits only, between optional blanks.
+ * Values that do not fit become SIZE_MAX (over any limit, so 413). */
+static int
+guard_parse_length(const char *v, size_t len, size_t *out)
+{
+	size_t n = 0;
+
+	while (len > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		len--;
+	}
+	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+		len--;
+	if (len == 0)
+		return (-1);
+	for (; len > 0; v++, len--) {
+		if (*v < '0' || *v > '9')
+			return (-1);
+		if (n > (SIZE_MAX - 9) / 10)
+			n = SIZE_MAX;
+		else
+			n = n * 10 + (size_t)(*v - '0');
+	}
+	*out = n;
+	return (0);
+}
+
+enum guard_verdict
+guard_scan_headers(const char *buf, size_t len, const struct guard_config *cfg,
+    size_t *header_len, size_t *body_len, int *reject_status)
+{
+	const char *line, *nl, *colon, *method;
+	size_t end, llen, mlen, cl = 0, v;
+	int have_cl = 0, have_te = 0, first = 1;
+
+	end = guard_find_end(buf, len < cfg->max_header_bytes ? len :
+	    cfg->max_header_bytes, 0);
+	if (end == 0) {
+		if (len >= cfg->max_header_bytes) {
+			*reject_status = 431;
+			return (GUARD_REJECT);
+		}
+		return (GUARD_MORE);
+	}
+	if (memchr(buf, '\0', end) != NULL)
+		goto bad;
+
+	method = buf;
+	mlen = 0;
+	for (line = buf; line < buf + end; line = nl + 1) {
+		nl = memchr(line, '\n', (size_t)(buf + end - line));
+		llen = (size_t)(nl - line);
+		if (llen > 0 && line[llen - 1] == '\r')
+			llen--;
+		if (llen == 0) {
+			if (first)
+				goto bad; /* no request line */
+			break;
+		}
+		if (first) {
+			const char *sp = memchr(line, ' ', llen);
+
+			if (sp == NULL || sp == line)
+				goto bad;
+			mlen = (size_t)(sp - line);
+			first = 0;
+			continue;
+		}
+		/* Obsolete folding: evhttp would glue it to the previous
+		 * header, possibly a Content-Length we already read. */
+		if (line[0] == ' ' || line[0] == '\t')
+			goto bad;
+		if ((colon = memchr(line, ':', llen)) == NULL || colon == line)
+			goto bad;
+		if (memchr(line, ' ', (size_t)(colon - line)) != NULL ||
+		    memchr(line, '\t', (size_t)(colon - line)) != NULL)
+			goto bad;
+		if (guard_name_is(line, (size_t)(colon - line),
+		    "Transfer-Encoding"))
+			have_te = 1;
+		else if (guard_name_is(line, (size_t)(colon - line),
+		    "Content-Length")) {
+			if (guard_parse_length(colon + 1,
+			    llen - (size_t)(colon + 1 - line), &v) == -1)
+				goto bad;
+			if (have_cl && v != cl)
+				goto bad;
+			cl = v;
+			have_cl = 1;
+		}
+	}
+
+	if (have_te) {
+		*reject_status = 411;
+		return (GUARD_REJECT);
+	}
+	if (cl > cfg->max_body_bytes) {
+		*reject_status = 413;
+		return (GUARD_REJECT);
+	}
+	/* evhttp would parse such a body as the next request. */
+	if (cl > 0 && !guard_method_has_body(method, mlen))
+		goto bad;
+	*header_len = end;
+	*body_len = cl;
+	return (GUARD_OK);
+
+bad:
+	*reject_status = 400;
+	return (GUARD_REJECT);
+}
+
+static void
+guard_timer_arm(struct guard_conn *c)
+{
+	struct timeval tv;
+
+	tv.tv_sec = c->g->cfg.header_timeout_ms / 1000;
+	tv.tv_usec = (c->g->cfg.header_timeout_ms % 1000) * 1000;
+	evtimer_add(c->timer, &tv);
+}
+
+/* Switches to REJECTED and queues the synthetic request for evhttp. */
+static void
+guard_reject(struct guard_conn *c, struct evbuffer *src, struct evbuffer *dst,
+    int status)
+{
+	c->state = GUARD_ST_REJECTED;
+	evtimer_del(c->timer);
+	evbuffer_drain(src, evbuffer_get_length(src));
+	c->g->rejected++;
+	log_debug("guard: rejecting request with %d", status);
+	if (evbuffer_add_printf(dst,
+	    "GET %s/%d HTTP/1.1\r\nHost: guard\r\nConnection: close\r\n\r\n",
+	    c->g->cfg.reject_prefix, status) < 0)
+		log_error("guard: cannot queue the %d reply", status);
+}
+
+/*
+ * The input filter.  Moves every complete header block and the body bytes
+ * available, so that nothing complete is left behind in the source when
+ * evhttp disables reading (bufferevent_filter does not re-run the filter
+ * on data already buffered when reading is enabled again).  Returns BEV_OK
+ * only when something moved: the filter loop calls again while it gets
+ * BEV_OK and the source is not empty.
+ */
+static enum bufferevent_filter_result
+guard_filter_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
+    enum bufferevent_flush_mode mode, void *arg)
+{
+	struct guard_conn *c = arg;
+	const struct guard_config *cfg = &c->g->cfg;
+	enum guard_verdict verdict;
+	size_t len, scan, n, hlen, blen;
+	unsigned char *p;
+	int moved = 0, status;
+
+	/* No read watermark is set on evhttp's side, so lim is -1; the body
+	 * slices below would ignore it anyway, as evhttp wants the bytes. */
+	(void)lim;
+	(void)mode;
+
+	for (;;) {
+		len = evbuffer_get_length(src);
+		if (c->state == GUARD_ST_REJECTED) {
+			evbuffer_drain(src, len);
+			break;
+		}
+		if (len == 0)
+			break;
+		if (c->state == GUARD_ST_BODY) {
+			n = c->body_left < len ? c->body_left : len;
+			if (n > GUARD_MOVE_SLICE)
+				n = GUARD_MOVE_SLICE;
+			if (evbuffer_remove_buffer(src, dst, n) != (int)n)
+				return (BEV_ERROR);
+			moved = 1;
+			if ((c->body_left -= n) == 0) {
+				c->state = GUARD_ST_HEADER;
+				c->searched = 0;
+				c->empty_lines = 0;
+			}
+			continue;
+		}
+
+		if ((p = evbuffer_pullup(src, len < 2 ? (ev_ssize_t)len : 2)) ==
+		    NULL)
+			return (BEV_ERROR);
+		if (p[0] == '\n' || (p[0] == '\r' && len >= 2 && p[1] == '\n')) {
+			if (++c->empty_lines > GUARD_MAX_EMPTY_LINES) {
+				guard_reject(c, src, dst, 400);
+				moved = 1;
+				continue;
+			}
+			evbuffer_drain(src, p[0] == '\n' ? 1 : 2);
+			continue;
+		}
+		if (!evtimer_pending(c->timer, NULL))
+			guard_timer_arm(c);
+
+		scan = len;
+		if (scan > cfg->max_header_bytes + 1)
+			scan = cfg->max_header_bytes + 1;
+		if ((p = evbuffer_pullup(src, (ev_ssize_t)scan)) == NULL)
+			return (BEV_ERROR);
+		if (guard_find_end((const char *)p, scan,
+		    c->searched >= 2 ? c->searched - 2 : 0) == 0) {
+			c->searched = scan;
+			if (len < cfg->max_header_bytes)
+				break;
+		}
+		verdict = guard_scan_headers((const char *)p, scan, cfg, &hlen,
+		    &blen, &status);
+		if (verdict == GUARD_MORE)
+			break;
+		if (verdict == GUARD_REJECT) {
+			guard_reject(c, src, dst, status);
+			moved = 1;
+			continue;
+		}
+		if (evbuffer_remove_buffer(src, dst, hlen) != (int)hlen)
+			return (BEV_ERROR);
+		moved = 1;
+		evtimer_del(c->timer);
+		c->searched = 0;
+		c->empty_lines = 0;
+		if (blen > 0) {
+			c->state = GUARD_ST_BODY;
+			c->body_left = blen;
+		}
+	}
+	return (moved ? BEV_OK : BEV_NEED_MORE);
+}
+
+static void
+guard_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct guard_conn *c = arg;
+	struct bufferevent *under;
+	struct evbuffer *in;
+
+	(void)fd;
+	(void)what;
+	if (c->state != GUARD_ST_HEADER)
+		return;
+	in = bufferevent_get_input(c->bev);
+	if (!(bufferevent_get_enabled(c->bev) & EV_READ) ||
+	    evbuffer_get_length(in) > 0) {
+		/* evhttp is still on an earlier request: see the top. */
+		guard_timer_arm(c);
+		return;
+	}
+	under = bufferevent_get_underlying(c->bev);
+	log_info("guard: header deadline passed (%d ms)",
+	    c->g->cfg.header_timeout_ms);
+	guard_reject(c, bufferevent_get_input(under), in, 408);
+	/* Deferred, so evhttp runs from the loop and not under this timer. */
+	bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
+}
+
+/* free_context of the filter: runs when the filter is finalized. */
+static void
+guard_conn_free(void *arg)
+{
+	struct guard_conn *c = arg;
+
+	if (c->timer != NULL)
+		event_free(c->timer);
+	c->g->nconns--;
+	guard_unref(c->g);
+	free(c);
+}
+
+struct bufferevent *
+guard_wrap(struct guard *g, struct bufferevent *underlying)
+{
+	struct guard_conn *c;
+	struct bufferevent *bev;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		goto fail;
+	if ((c->timer = evtimer_new(g->base, guard_timer_cb, c)) == NULL)
+		goto fail;
+	c->g = g;
+	c->state = GUARD_ST_HEADER;
+	bev = bufferevent_filter_new(underlying, guard_filter_in, NULL,
+	    BEV_OPT_CLOSE_ON_FREE, guard_conn_free, c);
+	if (bev == NULL)
+		goto fail;
+	/* From here on the filter owns c and underlying. */
+	c->bev = bev;
+	g->refs++;
+	g->nconns++;
+	return (bev);
+
+fail:
+	log_warn("guard: cannot wrap a connection (out of memory)");
+	if (c != NULL && c->timer != NULL)
+		event_free(c->timer);
+	free(c);
+	bufferevent_free(underlying);
+	return (NULL);
+}
+
+struct bufferevent *
+guard_bevcb(struct event_base *base, void *arg)
+{
+	struct guard *g = arg;
+	struct bufferevent *under;
+
+	/* evhttp sets the fd later through the filter (BEV_CTRL_SET_FD). */
+	if ((under = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) ==
+	    NULL) {
+		log_warn("guard: cannot make a bufferevent (out of memory)");
+		return (NULL);
+	}
+	return (guard_wrap(g, under));
+}

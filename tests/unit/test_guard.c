@@ -1,0 +1,287 @@
+/*
+ * Unit tests for guard_scan_headers(), the pure framing behind the
+ * connection guard: when a header block is complete, how long it and its
+ * body are, and which status a request that breaks a limit gets.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "guard.h"
+
+static const struct guard_config tguard_cfg = {
+	.max_header_bytes = 64,
+	.max_body_bytes = 100,
+	.header_timeout_ms = 1000,
+	.reject_prefix = "/.lifted-reject-test",
+};
+
+static enum guard_verdict
+tguard_scan(const char *req, size_t *hlen, size_t *blen, int *status)
+{
+	*hlen = *blen = 0;
+	*status = 0;
+	return (guard_scan_headers(req, strlen(req), &tguard_cfg, hlen, blen,
+	    status));
+}
+
+static void
+tguard_expect_reject(const char *req, int want)
+{
+	size_t hlen, blen;
+	int status;
+
+	assert_int_equal(tguard_scan(req, &hlen, &blen, &status),
+	    GUARD_REJECT);
+	assert_int_equal(status, want);
+}
+
+static void
+test_guard_incomplete_more(void **state)
+{
+	size_t hlen, blen;
+	int status;
+
+	(void)state;
+	assert_int_equal(tguard_scan("GET / HTTP/1.1\r\nHost: a\r\n", &hlen,
+	    &blen, &status), GUARD_MORE);
+	assert_int_equal(tguard_scan("GET / HTTP/1.1\r\nHost: a\r\n\r", &hlen,
+	    &blen, &status), GUARD_MORE);
+	assert_int_equal(tguard_scan("", &hlen, &blen, &status), GUARD_MORE);
+}
+
+static void
+test_guard_complete_crlf(void **state)
+{
+	const char *req = "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /next";
+	size_t hlen, blen;
+	int status;
+
+	(void)state;
+	assert_int_equal(tguard_scan(req, &hlen, &blen, &status), GUARD_OK);
+	assert_int_equal(hlen, strlen("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
+	assert_int_equal(blen, 0);
+}
+
+static void
+test_guard_complete_bare_lf(void **state)
+{
+	size_t hlen, blen;
+	int status;
+
+	(void)state;
+	assert_int_equal(tguard_scan("GET / HTTP/1.1\nHost: a\n\n", &hlen,
+	    &blen, &status), GUARD_OK);
+	assert_int_equal(hlen, strlen("GET / HTTP/1.1\nHost: a\n\n"));
+	/* Mixed endings, as evhttp's line reader accepts them. */
+	assert_int_equal(tguard_scan("GET / HTTP/1.1\nHost: a\n\r\n", &hlen,
+	    &blen, &status), GUARD_OK);
+	assert_int_equal(hlen, strlen("GET / HTTP/1.1\nHost: a\n\r\n"));
+}
+
+static void
+test_guard_exactly_at_limit_ok(void **state)
+{
+	char req[128];
+	size_t hlen, blen, n;
+	int status;
+
+	(void)state;
+	/* "GET / HTTP/1.1\r\nX: " + filler + "\r\n\r\n" == 64 bytes. */
+	n = 64 - strlen("GET / HTTP/1.1\r\nX: \r\n\r\n");
+	snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nX: %.*s\r\n\r\n",
+	    (int)n, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	assert_int_equal(strlen(req), 64);
+	assert_int_equal(tguard_scan(req, &hlen, &blen, &status), GUARD_OK);
+	assert_int_equal(hlen, 64);
+}
+
+static void
+test_guard_one_over_limit_431(void **state)
+{
+	char req[128];
+	size_t n;
+
+	(void)state;
+	n = 65 - strlen("GET / HTTP/1.1\r\nX: \r\n\r\n");
+	snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nX: %.*s\r\n\r\n",
+	    (int)n, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	assert_int_equal(strlen(req), 65);
+	tguard_expect_reject(req, 431);
+}
+
+static void
+test_guard_incomplete_over_limit_431(void **state)
+{
+	char req[200];
+
+	(void)state;
+	/* No end in sight and already at the limit: no need to wait. */
+	memset(req, 'a', sizeof(req) - 1);
+	req[sizeof(req) - 1] = '\0';
+	memcpy(req, "GET /", 5);
+	tguard_expect_reject(req, 431);
+}
+
+static void
+test_guard_content_length_body(void **state)
+{
+	size_t hlen, blen;
+	int status;
+
+	(void)state;
+	assert_int_equal(tguard_scan("POST / HTTP/1.1\r\ncontent-length: 5"
+	    "\r\n\r\nhello", &hlen, &blen, &status), GUARD_OK);
+	assert_int_equal(hlen, strlen("POST / HTTP/1.1\r\ncontent-length: 5"
+	    "\r\n\r\n"));
+	assert_int_equal(blen, 5);
+}
+
+static void
+test_guard_content_length_at_limit_ok(void **state)
+{
+	size_t hlen, blen;
+	int status;
+
+	(void)state;
+	assert_int_equal(tguard_scan("POST / HTTP/1.1\r\nContent-Length: 100"
+	    "\r\n\r\n", &hlen, &blen, &status), GUARD_OK);
+	assert_int_equal(blen, 100);
+}
+
+static void
+test_guard_content_length_over_413(void **state)
+{
+	(void)state;
+	tguard_expect_reject("POST / HTTP/1.1\r\nContent-Length: 101\r\n\r\n",
+	    413);
+	tguard_expect_reject("POST / HTTP/1.1\r\nContent-Length: "
+	    "99999999999999999999999999\r\n\r\n", 413);
+}
+
+static void
+test_guard_chunked_411(void **state)
+{
+	(void)state;
+	tguard_expect_reject("POST / HTTP/1.1\r\nTransfer-Encoding: chunked"
+	    "\r\n\r\n", 411);
+	tguard_expect_reject("POST / HTTP/1.1\r\ntransfer-encoding: gzip"
+	    "\r\nContent-Length: 3\r\n\r\n", 411);
+}
+
+static void
+test_guard_bad_content_length_400(void **state)
+{
+	(void)state;
+	tguard_expect_reject("POST / HTTP/1.1\r\nContent-Length: 5x\r\n\r\n",
+	    400);
+	tguard_expect_reject("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+	    400);
+	tguard_expect_reject("POST / HTTP/1.1\r\nContent-Length:\r\n\r\n", 400);
+	tguard_expect_reject("POST / HTTP/1.1\r\nContent-Length: 1, 1\r\n\r\n",
+	    400);
+}
+
+static void
+test_guard_duplicate_content_length(void **state)
+{
+	size_t hlen, blen;
+	int status;
+
+	(void)state;
+	assert_int_equal(tguard_scan("POST / HTTP/1.1\r\nContent-Length: 3\r\n"
+	    "Content-Length: 3\r\n\r\n", &hlen, &blen, &status), GUARD_OK);
+	assert_int_equal(blen, 3);
+	tguard_expect_reject("POST / HTTP/1.1\r\nContent-Length: 3\r\n"
+	    "Content-Length: 4\r\n\r\n", 400);
+}
+
+static void
+test_guard_malformed_headers_400(void **state)
+{
+	(void)state;
+	/* Space before the colon: evhttp would not call it Content-Length. */
+	tguard_expect_reject("POST / HTTP/1.1\r\nContent-Length : 3\r\n\r\n",
+	    400);
+	tguard_expect_reject("GET / HTTP/1.1\r\nX: a\r\n folded\r\n\r\n", 400);
+	tguard_expect_reject("GET / HTTP/1.1\r\nno colon\r\n\r\n", 400);
+	tguard_expect_reject("GET\r\n\r\n", 400);
+}
+
+static void
+test_guard_nul_400(void **state)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nX: a\0b\r\n\r\n";
+	size_t hlen, blen;
+	int status;
+
+	(void)state;
+	assert_int_equal(guard_scan_headers(req, sizeof(req) - 1, &tguard_cfg,
+	    &hlen, &blen, &status), GUARD_REJECT);
+	assert_int_equal(status, 400);
+}
+
+static void
+test_guard_body_on_head_400(void **state)
+{
+	size_t hlen, blen;
+	int status;
+
+	(void)state;
+	/* evhttp reads no body for HEAD: the bytes would become a request. */
+	tguard_expect_reject("HEAD / HTTP/1.1\r\nContent-Length: 3\r\n\r\n",
+	    400);
+	assert_int_equal(tguard_scan("HEAD / HTTP/1.1\r\nContent-Length: 0\r\n"
+	    "\r\n", &hlen, &blen, &status), GUARD_OK);
+}
+
+static void
+test_guard_pipelined_after_body(void **state)
+{
+	const char *two = "POST /a HTTP/1.1\r\nContent-Length: 4\r\n\r\nbody"
+	    "GET /b HTTP/1.1\r\nHost: x\r\n\r\n";
+	const char *second;
+	size_t hlen, blen, hlen2, blen2;
+	int status;
+
+	(void)state;
+	assert_int_equal(tguard_scan(two, &hlen, &blen, &status), GUARD_OK);
+	assert_int_equal(blen, 4);
+	second = two + hlen + blen;
+	assert_memory_equal(second, "GET /b", 6);
+	assert_int_equal(tguard_scan(second, &hlen2, &blen2, &status),
+	    GUARD_OK);
+	assert_int_equal(hlen2, strlen(second));
+	assert_int_equal(blen2, 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_guard_incomplete_more),
+		cmocka_unit_test(test_guard_complete_crlf),
+		cmocka_unit_test(test_guard_complete_bare_lf),
+		cmocka_unit_test(test_guard_exactly_at_limit_ok),
+		cmocka_unit_test(test_guard_one_over_limit_431),
+		cmocka_unit_test(test_guard_incomplete_over_limit_431),
+		cmocka_unit_test(test_guard_content_length_body),
+		cmocka_unit_test(test_guard_content_length_at_limit_ok),
+		cmocka_unit_test(test_guard_content_length_over_413),
+		cmocka_unit_test(test_guard_chunked_411),
+		cmocka_unit_test(test_guard_bad_content_length_400),
+		cmocka_unit_test(test_guard_duplicate_content_length),
+		cmocka_unit_test(test_guard_malformed_headers_400),
+		cmocka_unit_test(test_guard_nul_400),
+		cmocka_unit_test(test_guard_body_on_head_400),
+		cmocka_unit_test(test_guard_pipelined_after_body),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
