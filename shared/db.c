@@ -39,8 +39,8 @@
 #include "log.h"
 #include "sql.h"
 
-#define DB_BACKOFF_MIN_MS     100
-#define DB_BACKOFF_MAX_MS     5000
+#define DB_BACKOFF_MIN_MS 100
+#define DB_BACKOFF_MAX_MS 5000
 /* libpq leaves connect timeouts to the application in async mode. */
 #define DB_CONNECT_TIMEOUT_MS 10000
 
@@ -151,7 +151,7 @@ static int
 db_state_inflight(enum db_conn_state s)
 {
 	return (s == DB_CONN_PREPARING || s == DB_CONN_BUSY ||
-	    s == DB_CONN_LISTEN_SETUP);
+	        s == DB_CONN_LISTEN_SETUP);
 }
 
 /*
@@ -261,10 +261,10 @@ db_conn_watch(struct db_conn *c, int want_read, int want_write)
 	if (fd != c->fd)
 		db_conn_unwatch(c);
 	if (c->ev_read == NULL) {
-		c->ev_read = event_new(base, fd, EV_READ | EV_PERSIST,
-		    db_conn_io_cb, c);
+		c->ev_read =
+		    event_new(base, fd, EV_READ | EV_PERSIST, db_conn_io_cb, c);
 		c->ev_write = event_new(base, fd, EV_WRITE | EV_PERSIST,
-		    db_conn_io_cb, c);
+		                        db_conn_io_cb, c);
 		if (c->ev_read == NULL || c->ev_write == NULL) {
 			db_conn_unwatch(c);
 			return (-1);
@@ -323,17 +323,19 @@ db_conn_reset(struct db_conn *c, const char *why)
 	if (c->state == DB_CONN_DOWN)
 		return;
 	was_up = c->state != DB_CONN_CONNECTING &&
-	    c->state != DB_CONN_PREPARING && c->state != DB_CONN_LISTEN_SETUP;
+	         c->state != DB_CONN_PREPARING &&
+	         c->state != DB_CONN_LISTEN_SETUP;
 	db_first_line(detail, sizeof(detail),
-	    c->pg != NULL ? PQerrorMessage(c->pg) : NULL);
+	              c->pg != NULL ? PQerrorMessage(c->pg) : NULL);
 	/* One line per outage; retries while it lasts are debug noise. */
 	if (was_up || c->failures == 0)
 		log_warn("db %s conn %d: %s (%s) in state %s; retrying in "
-		    "%d ms", p->name, c->id, why, detail,
-		    db_state_name(c->state), c->backoff_ms);
+		         "%d ms",
+		         p->name, c->id, why, detail, db_state_name(c->state),
+		         c->backoff_ms);
 	else
-		log_debug("db %s conn %d: %s (%s); retrying in %d ms",
-		    p->name, c->id, why, detail, c->backoff_ms);
+		log_debug("db %s conn %d: %s (%s); retrying in %d ms", p->name,
+		          c->id, why, detail, c->backoff_ms);
 
 	if (c->q != NULL) {
 		db_pool_fail_later(p, c->q, "connection lost");
@@ -543,9 +545,12 @@ db_conn_complete_prepare(struct db_conn *c)
 		 * itself once the schema is right.
 		 */
 		db_first_line(c->errbuf, sizeof(c->errbuf),
-		    c->res != NULL ? PQresultErrorMessage(c->res) : NULL);
-		log_error("db %s conn %d: PREPARE %s failed: %s", p->name,
-		    c->id, s->name, c->errbuf);
+		              c->res != NULL ? PQresultErrorMessage(c->res)
+		                             : NULL);
+		if (c->failures == 0)
+			log_error("db %s conn %d: PREPARE %s failed: %s "
+			          "(schema not migrated, or a grant missing?)",
+			          p->name, c->id, s->name, c->errbuf);
 		db_conn_reset(c, "statement does not prepare");
 		return;
 	}
@@ -562,9 +567,10 @@ db_conn_complete_listen(struct db_conn *c)
 
 	if (!db_result_ok(c->res)) {
 		db_first_line(c->errbuf, sizeof(c->errbuf),
-		    c->res != NULL ? PQresultErrorMessage(c->res) : NULL);
+		              c->res != NULL ? PQresultErrorMessage(c->res)
+		                             : NULL);
 		log_error("db %s: LISTEN %s failed: %s", p->name, p->channel,
-		    c->errbuf);
+		          c->errbuf);
 		db_conn_reset(c, "LISTEN failed");
 		return;
 	}
@@ -592,8 +598,14 @@ db_conn_complete_query(struct db_conn *c)
 		/* Reset first, so nothing the callback sends lands on c. */
 		db_conn_reset(c, "connection lost");
 	} else {
-		/* Idle before the callback, so a query it sends may use c. */
+		/*
+		 * Give c to the oldest waiting query before the callback
+		 * runs: that keeps FIFO order and frees a queue slot, so a
+		 * follow-up query the callback sends is not refused as
+		 * DB_QUEUE_FULL while a connection is in fact free.
+		 */
 		db_conn_set_state(c, DB_CONN_IDLE);
+		db_pool_dispatch(p);
 	}
 	if (db_result_ok(r)) {
 		res.pg = r;
@@ -664,7 +676,7 @@ db_conn_read(struct db_conn *c)
 	db_conn_notifies(c);
 	/* A completion may start the next command on c, or reset it. */
 	while (c->pg != NULL && db_state_inflight(c->state) &&
-	    !PQisBusy(c->pg)) {
+	       !PQisBusy(c->pg)) {
 		if ((r = PQgetResult(c->pg)) == NULL)
 			db_conn_complete(c);
 		else
@@ -705,7 +717,7 @@ db_conn_send_query(struct db_conn *c, struct db_query *q)
 	db_conn_set_state(c, DB_CONN_BUSY);
 	c->q = q;
 	if (!PQsendQueryPrepared(c->pg, q->stmt->name, q->nparams, q->values,
-	    NULL, NULL, 0)) {
+	                         NULL, NULL, 0)) {
 		db_conn_reset(c, "cannot send query");
 		return;
 	}
@@ -731,7 +743,7 @@ db_pool_dispatch(struct db_pool *p)
 	struct db_conn *c;
 
 	while ((q = TAILQ_FIRST(&p->waitq)) != NULL &&
-	    (c = db_pool_idle(p)) != NULL) {
+	       (c = db_pool_idle(p)) != NULL) {
 		TAILQ_REMOVE(&p->waitq, q, entry);
 		p->nwait--;
 		db_conn_send_query(c, q);
@@ -740,7 +752,7 @@ db_pool_dispatch(struct db_pool *p)
 
 static void
 db_conn_init(struct db_pool *p, struct db_conn *c, enum db_conn_kind kind,
-    int id)
+             int id)
 {
 	c->pool = p;
 	c->kind = kind;
@@ -864,7 +876,7 @@ db_pool_free(struct db_pool *p)
 /* One allocation holding the query, its value pointers and strings. */
 static struct db_query *
 db_query_new(const struct sql_stmt *s, int nparams, const char *const *values,
-    db_result_cb cb, void *arg)
+             db_result_cb cb, void *arg)
 {
 	struct db_query *q;
 	size_t size, i, len;
@@ -898,7 +910,7 @@ db_query_new(const struct sql_stmt *s, int nparams, const char *const *values,
 
 int
 db_pool_query(struct db_pool *p, const char *stmt_name, int nparams,
-    const char *const *values, db_result_cb cb, void *arg)
+              const char *const *values, db_result_cb cb, void *arg)
 {
 	const struct sql_stmt *s = NULL;
 	struct db_query *q;
@@ -953,7 +965,7 @@ db_pool_name(const struct db_pool *p)
 
 int
 db_pool_listen(struct db_pool *p, const char *channel, db_notify_cb on_notify,
-    db_resync_cb on_resync, void *arg)
+               db_resync_cb on_resync, void *arg)
 {
 	struct db_conn *c;
 

@@ -61,7 +61,7 @@ struct db_pool_config {
  * freeing base.
  */
 struct db_pool *db_pool_new(struct event_base *base,
-    const struct db_pool_config *cfg);
+                            const struct db_pool_config *cfg);
 
 /*
  * Closes every connection and frees the pool.  Callbacks of queries not
@@ -89,7 +89,7 @@ enum {
  *   DB_NO_STMT:    this pool does not prepare stmt_name; cb never called.
  */
 int db_pool_query(struct db_pool *p, const char *stmt_name, int nparams,
-    const char *const *values, db_result_cb cb, void *arg);
+                  const char *const *values, db_result_cb cb, void *arg);
 
 /* 1 when at least one connection is up with its statements prepared. */
 int db_pool_ready(const struct db_pool *p);
@@ -101,7 +101,7 @@ size_t db_pool_queued(const struct db_pool *p);
 const char *db_pool_name(const struct db_pool *p);
 
 typedef void (*db_notify_cb)(const char *channel, const char *payload,
-    void *arg);
+                             void *arg);
 typedef void (*db_resync_cb)(void *arg);
 
 /*
@@ -115,6 +115,6 @@ typedef void (*db_resync_cb)(void *arg);
  * pool; the listener lives until db_pool_free.
  */
 int db_pool_listen(struct db_pool *p, const char *channel,
-    db_notify_cb on_notify, db_resync_cb on_resync, void *arg);
+                   db_notify_cb on_notify, db_resync_cb on_resync, void *arg);
 
 #endif

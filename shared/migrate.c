@@ -30,10 +30,10 @@
  */
 #define MIGRATE_LOCK_SQL "SELECT pg_advisory_lock(1279870548)"
 
-#define MIGRATE_TABLE_SQL                                                     \
-	"CREATE TABLE IF NOT EXISTS schema_migrations ("                      \
-	"filename text PRIMARY KEY, "                                         \
-	"checksum text NOT NULL, "                                            \
+#define MIGRATE_TABLE_SQL                                                      \
+	"CREATE TABLE IF NOT EXISTS schema_migrations ("                       \
+	"filename text PRIMARY KEY, "                                          \
+	"checksum text NOT NULL, "                                             \
 	"applied_at timestamptz NOT NULL DEFAULT now())"
 
 struct migrate_file {
@@ -79,7 +79,7 @@ migrate_name_ok(const char *name)
 		return (0);
 	for (i = 5; i < len - 4; i++) {
 		if (!(islower((unsigned char)name[i]) ||
-		    isdigit((unsigned char)name[i]) || name[i] == '_'))
+		      isdigit((unsigned char)name[i]) || name[i] == '_'))
 			return (0);
 	}
 	return (1);
@@ -107,8 +107,7 @@ migrate_files_free(struct migrate_file *files, size_t n)
 
 /* Reads dir/f->name whole and checksums it. */
 static int
-migrate_read(const char *dir, struct migrate_file *f, char *err,
-    size_t errlen)
+migrate_read(const char *dir, struct migrate_file *f, char *err, size_t errlen)
 {
 	char path[4096];
 	struct stat st;
@@ -141,7 +140,8 @@ migrate_read(const char *dir, struct migrate_file *f, char *err,
 			continue;
 		if (r <= 0) {
 			snprintf(err, errlen, "%s: %s", path,
-			    r == 0 ? "changed while read" : strerror(errno));
+			         r == 0 ? "changed while read"
+			                : strerror(errno));
 			goto cleanup;
 		}
 		got += (size_t)r;
@@ -167,7 +167,7 @@ cleanup:
 /* Lists, sorts, reads and checksums dir's *.sql files. */
 static int
 migrate_load(const char *dir, struct migrate_file **out, size_t *nout,
-    char *err, size_t errlen)
+             char *err, size_t errlen)
 {
 	struct migrate_file *files = NULL, *nf;
 	struct dirent *de;
@@ -186,9 +186,9 @@ migrate_load(const char *dir, struct migrate_file **out, size_t *nout,
 			continue;
 		if (!migrate_name_ok(de->d_name)) {
 			snprintf(err, errlen,
-			    "%s: migration names must match "
-			    "NNNN_lowercase_name.sql",
-			    de->d_name);
+			         "%s: migration names must match "
+			         "NNNN_lowercase_name.sql",
+			         de->d_name);
 			goto cleanup;
 		}
 		if (n == cap) {
@@ -227,14 +227,13 @@ cleanup:
 
 /* PostgreSQL's message on one line: "ERROR:  x\nLINE 3: ..." joined. */
 static void
-migrate_pg_error(char *err, size_t errlen, const char *what,
-    const char *msg)
+migrate_pg_error(char *err, size_t errlen, const char *what, const char *msg)
 {
 	char *p;
 	size_t len;
 
 	snprintf(err, errlen, "%s: %s", what,
-	    msg != NULL && *msg != '\0' ? msg : "unknown error");
+	         msg != NULL && *msg != '\0' ? msg : "unknown error");
 	for (p = err; *p != '\0'; p++) {
 		if (*p == '\n' || *p == '\t')
 			*p = ' ';
@@ -247,7 +246,7 @@ migrate_pg_error(char *err, size_t errlen, const char *what,
 /* Runs one command; 0 if it succeeded, else -1 with err set. */
 static int
 migrate_exec(PGconn *conn, const char *sql, const char *what, char *err,
-    size_t errlen)
+             size_t errlen)
 {
 	PGresult *res;
 	ExecStatusType st;
@@ -258,8 +257,8 @@ migrate_exec(PGconn *conn, const char *sql, const char *what, char *err,
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
 	    st != PGRES_EMPTY_QUERY) {
 		migrate_pg_error(err, errlen, what,
-		    res != NULL ? PQresultErrorMessage(res)
-				: PQerrorMessage(conn));
+		                 res != NULL ? PQresultErrorMessage(res)
+		                             : PQerrorMessage(conn));
 		rc = -1;
 	}
 	PQclear(res);
@@ -277,7 +276,7 @@ migrate_notice(void *arg, const char *msg)
 /* Marks applied files; fails on any whose checksum changed. */
 static int
 migrate_check_applied(PGconn *conn, struct migrate_file *files, size_t n,
-    char *err, size_t errlen)
+                      char *err, size_t errlen)
 {
 	PGresult *res;
 	const char *name, *sum;
@@ -287,7 +286,7 @@ migrate_check_applied(PGconn *conn, struct migrate_file *files, size_t n,
 	res = PQexec(conn, "SELECT filename, checksum FROM schema_migrations");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		migrate_pg_error(err, errlen, "schema_migrations",
-		    PQresultErrorMessage(res));
+		                 PQresultErrorMessage(res));
 		goto cleanup;
 	}
 	rows = PQntuples(res);
@@ -300,7 +299,8 @@ migrate_check_applied(PGconn *conn, struct migrate_file *files, size_t n,
 				continue;
 			found = 1;
 			if (strcmp(files[i].sum, sum) != 0) {
-				snprintf(err, errlen,
+				snprintf(
+				    err, errlen,
 				    "%s: changed after it was applied "
 				    "(recorded checksum %.12s, file %.12s); "
 				    "add a new migration instead",
@@ -311,7 +311,8 @@ migrate_check_applied(PGconn *conn, struct migrate_file *files, size_t n,
 		}
 		if (!found)
 			log_warn("migrate: %s is applied but no longer in the "
-			    "directory", name);
+			         "directory",
+			         name);
 	}
 	rc = 0;
 
@@ -323,7 +324,7 @@ cleanup:
 /* BEGIN; body; record; COMMIT.  Rolls back on any failure. */
 static int
 migrate_apply(PGconn *conn, const struct migrate_file *f, char *err,
-    size_t errlen)
+              size_t errlen)
 {
 	const char *params[2];
 	PGresult *res = NULL;
@@ -336,20 +337,20 @@ migrate_apply(PGconn *conn, const struct migrate_file *f, char *err,
 	/* A COMMIT inside the file would record it outside our atomicity. */
 	if (PQtransactionStatus(conn) != PQTRANS_INTRANS) {
 		snprintf(err, errlen,
-		    "%s: must not end the transaction itself "
-		    "(no BEGIN/COMMIT in migrations)",
-		    f->name);
+		         "%s: must not end the transaction itself "
+		         "(no BEGIN/COMMIT in migrations)",
+		         f->name);
 		goto cleanup;
 	}
 	params[0] = f->name;
 	params[1] = f->sum;
 	res = PQexecParams(conn,
-	    "INSERT INTO schema_migrations (filename, checksum) "
-	    "VALUES ($1, $2)",
-	    2, NULL, params, NULL, NULL, 0);
+	                   "INSERT INTO schema_migrations (filename, checksum) "
+	                   "VALUES ($1, $2)",
+	                   2, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		migrate_pg_error(err, errlen, f->name,
-		    PQresultErrorMessage(res));
+		                 PQresultErrorMessage(res));
 		goto cleanup;
 	}
 	if (migrate_exec(conn, "COMMIT", f->name, err, errlen) == -1)
@@ -380,15 +381,16 @@ migrate_run(const char *conninfo, const char *dir, char *err, size_t errlen)
 	conn = PQconnectdb(conninfo);
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
 		migrate_pg_error(err, errlen, "cannot connect",
-		    conn != NULL ? PQerrorMessage(conn) : "out of memory");
+		                 conn != NULL ? PQerrorMessage(conn)
+		                              : "out of memory");
 		goto cleanup;
 	}
 	PQsetNoticeProcessor(conn, migrate_notice, NULL);
 	if (migrate_exec(conn, MIGRATE_LOCK_SQL, "advisory lock", err,
-	    errlen) == -1)
+	                 errlen) == -1)
 		goto cleanup;
 	if (migrate_exec(conn, MIGRATE_TABLE_SQL, "schema_migrations", err,
-	    errlen) == -1)
+	                 errlen) == -1)
 		goto cleanup;
 	if (migrate_check_applied(conn, files, n, err, errlen) == -1)
 		goto cleanup;
@@ -401,7 +403,7 @@ migrate_run(const char *conninfo, const char *dir, char *err, size_t errlen)
 		applied++;
 	}
 	log_info("migrate: %zu applied, %zu already up to date", applied,
-	    n - applied);
+	         n - applied);
 	rc = 0;
 
 cleanup:

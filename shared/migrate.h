@@ -23,7 +23,7 @@
  * terminated when errlen > 0; it names the file and quotes PostgreSQL).
  */
 int migrate_run(const char *conninfo, const char *dir, char *err,
-    size_t errlen);
+                size_t errlen);
 
 /* SHA-256 of data as 64 lowercase hex digits plus NUL into out_hex.
  * Returns 0, or -1 if OpenSSL fails. */

@@ -19,9 +19,9 @@ static const struct {
 	const char *family;
 	enum router_db db;
 } router_families[] = {
-	{"app_health", ROUTER_DB_APP},
-	{"app_meta", ROUTER_DB_APP},
-	{"cms_health", ROUTER_DB_CMS},
+    {"app_health", ROUTER_DB_APP},
+    {"app_meta", ROUTER_DB_APP},
+    {"cms_health", ROUTER_DB_CMS},
 };
 
 #define ROUTER_NFAMILIES (sizeof(router_families) / sizeof(router_families[0]))
@@ -62,7 +62,8 @@ router_db_name(enum router_db db)
  */
 static struct db_pool *
 router_pool_new(struct event_base *base, const struct router_config *cfg,
-    const char *name, const char *url, enum router_db db, int reads_only)
+                const char *name, const char *url, enum router_db db,
+                int reads_only)
 {
 	const struct sql_stmt **stmts;
 	struct db_pool_config pc;
@@ -75,7 +76,8 @@ router_pool_new(struct event_base *base, const struct router_config *cfg,
 	for (i = 0; i < sql_nstmts; i++) {
 		if (router_family_db(sql_stmts[i].family, &sdb) == -1) {
 			log_error("router: statement %s has unrouted family "
-			    "%s", sql_stmts[i].name, sql_stmts[i].family);
+			          "%s",
+			          sql_stmts[i].name, sql_stmts[i].family);
 			continue;
 		}
 		if (sdb != db || (reads_only && sql_stmts[i].kind != SQL_READ))
@@ -105,19 +107,20 @@ router_new(struct event_base *base, const struct router_config *cfg)
 		return (NULL);
 	if (cfg->app_url != NULL) {
 		r->app = router_pool_new(base, cfg, "app", cfg->app_url,
-		    ROUTER_DB_APP, 0);
+		                         ROUTER_DB_APP, 0);
 		if (r->app == NULL)
 			goto fail;
 		if (cfg->app_replica_url != NULL) {
 			r->replica = router_pool_new(base, cfg, "app-replica",
-			    cfg->app_replica_url, ROUTER_DB_APP, 1);
+			                             cfg->app_replica_url,
+			                             ROUTER_DB_APP, 1);
 			if (r->replica == NULL)
 				goto fail;
 		}
 	}
 	if (cfg->cms_url != NULL) {
 		r->cms = router_pool_new(base, cfg, "cms", cfg->cms_url,
-		    ROUTER_DB_CMS, 0);
+		                         ROUTER_DB_CMS, 0);
 		if (r->cms == NULL)
 			goto fail;
 	}
@@ -141,7 +144,7 @@ router_free(struct router *r)
 
 int
 router_query(struct router *r, const char *stmt_name, int nparams,
-    const char *const *values, db_result_cb cb, void *arg)
+             const char *const *values, db_result_cb cb, void *arg)
 {
 	const struct sql_stmt *s;
 	struct db_pool *p;

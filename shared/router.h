@@ -50,7 +50,7 @@ struct router;
  * the router with router_free before freeing base.
  */
 struct router *router_new(struct event_base *base,
-    const struct router_config *cfg);
+                          const struct router_config *cfg);
 
 /* Frees the pools (see db_pool_free for pending callbacks).  NULL ok. */
 void router_free(struct router *r);
@@ -64,7 +64,7 @@ void router_free(struct router *r);
  * has no URL in this binary (cb never called).  values are copied.
  */
 int router_query(struct router *r, const char *stmt_name, int nparams,
-    const char *const *values, db_result_cb cb, void *arg);
+                 const char *const *values, db_result_cb cb, void *arg);
 
 /* 1 when db is configured and its primary pool is ready, else 0. */
 int router_ready(const struct router *r, enum router_db db);

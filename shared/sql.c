@@ -9,14 +9,14 @@
 #include "sql.h"
 
 const struct sql_stmt sql_stmts[] = {
-	/* Health: /readyz round trips. */
-	{"app.ping", "app_health", SQL_READ, "SELECT 1"},
-	{"cms.ping", "cms_health", SQL_READ, "SELECT 1"},
-	/* Lets tests hold a connection busy for a known time. */
-	{"test.sleep", "app_health", SQL_READ, "SELECT pg_sleep($1::float8)"},
+    /* Health: /readyz round trips. */
+    {"app.ping", "app_health", SQL_READ, "SELECT 1"},
+    {"cms.ping", "cms_health", SQL_READ, "SELECT 1"},
+    /* Lets tests hold a connection busy for a known time. */
+    {"test.sleep", "app_health", SQL_READ, "SELECT pg_sleep($1::float8)"},
 
-	{"app.meta_get", "app_meta", SQL_READ,
-	    "SELECT value FROM app_meta WHERE key = $1"},
+    {"app.meta_get", "app_meta", SQL_READ,
+     "SELECT value FROM app_meta WHERE key = $1"},
 };
 
 const size_t sql_nstmts = sizeof(sql_stmts) / sizeof(sql_stmts[0]);

@@ -20,7 +20,7 @@ struct sql_stmt {
 	const char *name;   /* "module.verb", also the prepared name */
 	const char *family; /* key of the router table */
 	enum sql_kind kind;
-	const char *sql;    /* $1.. parameters, all sent as text */
+	const char *sql; /* $1.. parameters, all sent as text */
 };
 
 /* The table and its length; static storage, never freed. */

@@ -60,7 +60,7 @@ test_every_statement_routed(void **state)
 	for (i = 0; i < sql_nstmts; i++) {
 		if (router_family_db(sql_stmts[i].family, &db) != 0)
 			fail_msg("statement %s: family %s is not routed",
-			    sql_stmts[i].name, sql_stmts[i].family);
+			         sql_stmts[i].name, sql_stmts[i].family);
 	}
 }
 
@@ -74,7 +74,7 @@ test_statement_names_unique(void **state)
 		for (j = i + 1; j < sql_nstmts; j++) {
 			if (strcmp(sql_stmts[i].name, sql_stmts[j].name) == 0)
 				fail_msg("statement %s defined twice",
-				    sql_stmts[i].name);
+				         sql_stmts[i].name);
 		}
 	}
 }
@@ -98,12 +98,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_app_families),
-		cmocka_unit_test(test_cms_family),
-		cmocka_unit_test(test_unknown_family),
-		cmocka_unit_test(test_every_statement_routed),
-		cmocka_unit_test(test_statement_names_unique),
-		cmocka_unit_test(test_sql_find),
+	    cmocka_unit_test(test_app_families),
+	    cmocka_unit_test(test_cms_family),
+	    cmocka_unit_test(test_unknown_family),
+	    cmocka_unit_test(test_every_statement_routed),
+	    cmocka_unit_test(test_statement_names_unique),
+	    cmocka_unit_test(test_sql_find),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
