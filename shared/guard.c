@@ -31,12 +31,35 @@
  * dispatches a request until the reply is sent, so the socket is not read
  * meanwhile) the deadline is pushed back instead: the rest of the header
  * may be sitting unread in the kernel.
+ *
+ * Output.  bufferevent_filter tells evhttp a reply is written as soon as
+ * the filter has moved it to the socket bufferevent's buffer, not when it
+ * reached the kernel; on "Connection: close" evhttp then frees the
+ * bufferevents and calls shutdown(SHUT_WR) at once, and the reply is lost
+ * (seen with strace: no write(2) before the shutdown).  So the output
+ * filter writes straight to the socket with evbuffer_write() and leaves in
+ * its source what the kernel would not take, waiting on its own EV_WRITE
+ * event; evhttp hears "written" only when everything is in the kernel.
+ *
+ * Lingering close.  After a rejection the client is usually still sending
+ * (a body we refused, more header bytes); closing a socket with unread
+ * input makes the kernel send RST, which can destroy the reply before the
+ * client reads it.  When a rejected connection is finalized, the guard
+ * keeps a dup of its fd open (evhttp has already sent FIN) and discards
+ * input for up to GUARD_LINGER_MS or GUARD_LINGER_BYTES before closing.
+ *
+ * Callbacks that may fire after evhttp has called bufferevent_free() on
+ * the filter (the finalizer runs later) must not touch it: a bufferevent
+ * being freed has had its callbacks cleared, which is what they check.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -45,12 +68,23 @@
 #include "guard.h"
 #include "log.h"
 
+struct guard_linger {
+	struct guard *g;
+	struct event *ev;
+	int fd;
+	size_t discarded;
+	struct guard_linger *next;
+	struct guard_linger **prevp;
+};
+
 struct guard {
 	struct event_base *base;
 	struct guard_config cfg;
-	int refs; /* the owner's plus one per open connection */
+	int refs;    /* the owner's plus one per open connection */
+	int closing; /* the owner freed it: no new lingering closes */
 	size_t nconns;
 	unsigned long rejected;
+	struct guard_linger *lingers;
 };
 
 enum guard_state {
@@ -63,6 +97,7 @@ struct guard_conn {
 	struct guard *g;
 	struct bufferevent *bev; /* the filter, as evhttp sees it */
 	struct event *timer;
+	struct event *wev; /* socket writable, made on first EAGAIN */
 	enum guard_state state;
 	size_t body_left;
 	size_t searched; /* bytes of the pending header block already scanned */
@@ -76,7 +111,15 @@ struct guard_conn {
 /* evbuffer_remove_buffer() returns an int: move bodies in slices. */
 #define GUARD_MOVE_SLICE ((size_t)1 << 30)
 
+/* Lingering close after a rejection: long enough for a reply to cross a
+ * slow link, short and small enough not to be a resource to exhaust. */
+#define GUARD_LINGER_MS    2000
+#define GUARD_LINGER_BYTES ((size_t)1 << 20)
+
 static void guard_unref(struct guard *);
+static void guard_linger_end(struct guard_linger *);
+static void guard_wev_cb(evutil_socket_t, short, void *);
+static int guard_want_write(struct guard_conn *);
 
 struct guard *
 guard_new(struct event_base *base, const struct guard_config *cfg)
@@ -105,8 +148,12 @@ guard_unref(struct guard *g)
 void
 guard_free(struct guard *g)
 {
-	if (g != NULL)
-		guard_unref(g);
+	if (g == NULL)
+		return;
+	g->closing = 1;
+	while (g->lingers != NULL)
+		guard_linger_end(g->lingers);
+	guard_unref(g);
 }
 
 size_t
@@ -126,12 +173,13 @@ guard_rejected_total(const struct guard *g)
 static int
 guard_method_has_body(const char *m, size_t len)
 {
-	static const char *const methods[] = {"GET", "POST", "PUT", "PATCH",
-	    "DELETE", "OPTIONS", "CONNECT"};
+	static const char *const methods[] = {
+	    "GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT"};
 	size_t i;
 
 	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
-		if (strlen(methods[i]) == len && memcmp(methods[i], m, len) == 0)
+		if (strlen(methods[i]) == len &&
+		    memcmp(methods[i], m, len) == 0)
 			return (1);
 	}
 	return (0);
@@ -194,14 +242,14 @@ guard_parse_length(const char *v, size_t len, size_t *out)
 
 enum guard_verdict
 guard_scan_headers(const char *buf, size_t len, const struct guard_config *cfg,
-    size_t *header_len, size_t *body_len, int *reject_status)
+                   size_t *header_len, size_t *body_len, int *reject_status)
 {
 	const char *line, *nl, *colon, *method;
 	size_t end, llen, mlen, cl = 0, v;
 	int have_cl = 0, have_te = 0, first = 1;
 
-	end = guard_find_end(buf, len < cfg->max_header_bytes ? len :
-	    cfg->max_header_bytes, 0);
+	end = guard_find_end(
+	    buf, len < cfg->max_header_bytes ? len : cfg->max_header_bytes, 0);
 	if (end == 0) {
 		if (len >= cfg->max_header_bytes) {
 			*reject_status = 431;
@@ -243,12 +291,13 @@ guard_scan_headers(const char *buf, size_t len, const struct guard_config *cfg,
 		    memchr(line, '\t', (size_t)(colon - line)) != NULL)
 			goto bad;
 		if (guard_name_is(line, (size_t)(colon - line),
-		    "Transfer-Encoding"))
+		                  "Transfer-Encoding"))
 			have_te = 1;
 		else if (guard_name_is(line, (size_t)(colon - line),
-		    "Content-Length")) {
-			if (guard_parse_length(colon + 1,
-			    llen - (size_t)(colon + 1 - line), &v) == -1)
+		                       "Content-Length")) {
+			if (guard_parse_length(
+			        colon + 1, llen - (size_t)(colon + 1 - line),
+			        &v) == -1)
 				goto bad;
 			if (have_cl && v != cl)
 				goto bad;
@@ -290,7 +339,7 @@ guard_timer_arm(struct guard_conn *c)
 /* Switches to REJECTED and queues the synthetic request for evhttp. */
 static void
 guard_reject(struct guard_conn *c, struct evbuffer *src, struct evbuffer *dst,
-    int status)
+             int status)
 {
 	c->state = GUARD_ST_REJECTED;
 	evtimer_del(c->timer);
@@ -298,8 +347,9 @@ guard_reject(struct guard_conn *c, struct evbuffer *src, struct evbuffer *dst,
 	c->g->rejected++;
 	log_debug("guard: rejecting request with %d", status);
 	if (evbuffer_add_printf(dst,
-	    "GET %s/%d HTTP/1.1\r\nHost: guard\r\nConnection: close\r\n\r\n",
-	    c->g->cfg.reject_prefix, status) < 0)
+	                        "GET %s/%d HTTP/1.1\r\nHost: "
+	                        "guard\r\nConnection: close\r\n\r\n",
+	                        c->g->cfg.reject_prefix, status) < 0)
 		log_error("guard: cannot queue the %d reply", status);
 }
 
@@ -313,7 +363,7 @@ guard_reject(struct guard_conn *c, struct evbuffer *src, struct evbuffer *dst,
  */
 static enum bufferevent_filter_result
 guard_filter_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
-    enum bufferevent_flush_mode mode, void *arg)
+                enum bufferevent_flush_mode mode, void *arg)
 {
 	struct guard_conn *c = arg;
 	const struct guard_config *cfg = &c->g->cfg;
@@ -353,7 +403,8 @@ guard_filter_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
 		if ((p = evbuffer_pullup(src, len < 2 ? (ev_ssize_t)len : 2)) ==
 		    NULL)
 			return (BEV_ERROR);
-		if (p[0] == '\n' || (p[0] == '\r' && len >= 2 && p[1] == '\n')) {
+		if (p[0] == '\n' ||
+		    (p[0] == '\r' && len >= 2 && p[1] == '\n')) {
 			if (++c->empty_lines > GUARD_MAX_EMPTY_LINES) {
 				guard_reject(c, src, dst, 400);
 				moved = 1;
@@ -371,13 +422,14 @@ guard_filter_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
 		if ((p = evbuffer_pullup(src, (ev_ssize_t)scan)) == NULL)
 			return (BEV_ERROR);
 		if (guard_find_end((const char *)p, scan,
-		    c->searched >= 2 ? c->searched - 2 : 0) == 0) {
+		                   c->searched >= 2 ? c->searched - 2 : 0) ==
+		    0) {
 			c->searched = scan;
 			if (len < cfg->max_header_bytes)
 				break;
 		}
 		verdict = guard_scan_headers((const char *)p, scan, cfg, &hlen,
-		    &blen, &status);
+		                             &blen, &status);
 		if (verdict == GUARD_MORE)
 			break;
 		if (verdict == GUARD_REJECT) {
@@ -399,6 +451,173 @@ guard_filter_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
 	return (moved ? BEV_OK : BEV_NEED_MORE);
 }
 
+/* True once evhttp has called bufferevent_free() on the filter. */
+static int
+guard_conn_freed(const struct guard_conn *c)
+{
+	bufferevent_event_cb errorcb;
+
+	bufferevent_getcb(c->bev, NULL, NULL, &errorcb, NULL);
+	return (errorcb == NULL);
+}
+
+/* Runs the output filter when the socket is next writable. */
+static int
+guard_want_write(struct guard_conn *c)
+{
+	evutil_socket_t fd;
+
+	if (c->wev == NULL) {
+		if ((fd = bufferevent_getfd(c->bev)) < 0)
+			return (-1);
+		c->wev = event_new(c->g->base, fd, EV_WRITE, guard_wev_cb, c);
+		if (c->wev == NULL)
+			return (-1);
+	}
+	return (event_add(c->wev, NULL));
+}
+
+/*
+ * evhttp queues a reply while EV_WRITE is disabled and only then enables
+ * it, and the filter bufferevent's enable does not run the output filter:
+ * so every addition schedules a run for the next loop iteration.
+ */
+static void
+guard_outbuf_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+                void *arg)
+{
+	struct guard_conn *c = arg;
+
+	(void)buf;
+	if (info->n_added > 0 && c->bev != NULL &&
+	    (c->wev == NULL || !event_pending(c->wev, EV_WRITE, NULL)) &&
+	    guard_want_write(c) == -1)
+		log_warn("guard: cannot watch a socket for writing");
+}
+
+/*
+ * The output filter: to the kernel directly (see the top).  Returns BEV_OK
+ * when something was written, which makes the filter call evhttp's write
+ * callback once the source is empty.
+ */
+static enum bufferevent_filter_result
+guard_filter_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
+                 enum bufferevent_flush_mode mode, void *arg)
+{
+	struct guard_conn *c = arg;
+	evutil_socket_t fd;
+	int n, wrote = 0;
+
+	(void)lim;
+	(void)mode;
+	if ((fd = bufferevent_getfd(c->bev)) < 0)
+		return (BEV_NEED_MORE);
+	/* Nothing of ours is ever in dst, but keep order if it were. */
+	if (evbuffer_get_length(dst) > 0) {
+		evbuffer_add_buffer(dst, src);
+		return (BEV_OK);
+	}
+	while (evbuffer_get_length(src) > 0) {
+		if ((n = evbuffer_write(src, fd)) > 0) {
+			wrote = 1;
+			continue;
+		}
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+		                errno == EINTR)) {
+			if (errno == EINTR)
+				continue;
+			if (guard_want_write(c) == -1)
+				return (BEV_ERROR);
+			break;
+		}
+		/* Peer gone: tell evhttp, from the loop. */
+		evbuffer_drain(src, evbuffer_get_length(src));
+		bufferevent_trigger_event(c->bev,
+		                          BEV_EVENT_ERROR | BEV_EVENT_WRITING,
+		                          BEV_TRIG_DEFER_CALLBACKS);
+		return (BEV_ERROR);
+	}
+	return (wrote ? BEV_OK : BEV_NEED_MORE);
+}
+
+static void
+guard_wev_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct guard_conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (guard_conn_freed(c) ||
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		return;
+	/* Runs guard_filter_out, then evhttp's write callback if done. */
+	bufferevent_flush(c->bev, EV_WRITE, BEV_NORMAL);
+}
+
+static void
+guard_linger_end(struct guard_linger *l)
+{
+	if ((*l->prevp = l->next) != NULL)
+		l->next->prevp = l->prevp;
+	event_free(l->ev);
+	close(l->fd);
+	guard_unref(l->g);
+	free(l);
+}
+
+static void
+guard_linger_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct guard_linger *l = arg;
+	char buf[16384];
+	ssize_t n;
+
+	if (what & EV_TIMEOUT) {
+		guard_linger_end(l);
+		return;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if ((l->discarded += (size_t)n) > GUARD_LINGER_BYTES) {
+			guard_linger_end(l);
+			return;
+		}
+	}
+	if (n == 0 ||
+	    (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+		guard_linger_end(l);
+}
+
+/* Keeps a rejected connection's socket open a little (see the top). */
+static void
+guard_linger_start(struct guard *g, evutil_socket_t fd)
+{
+	struct guard_linger *l;
+	struct timeval tv = {GUARD_LINGER_MS / 1000,
+	                     (GUARD_LINGER_MS % 1000) * 1000};
+
+	if (g->closing || fd < 0 || (l = calloc(1, sizeof(*l))) == NULL)
+		return;
+	if ((l->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		free(l);
+		return;
+	}
+	l->ev =
+	    event_new(g->base, l->fd, EV_READ | EV_PERSIST, guard_linger_cb, l);
+	if (l->ev == NULL || event_add(l->ev, &tv) == -1) {
+		if (l->ev != NULL)
+			event_free(l->ev);
+		close(l->fd);
+		free(l);
+		return;
+	}
+	l->g = g;
+	g->refs++;
+	if ((l->next = g->lingers) != NULL)
+		l->next->prevp = &l->next;
+	g->lingers = l;
+	l->prevp = &g->lingers;
+}
+
 static void
 guard_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -408,7 +627,7 @@ guard_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (c->state != GUARD_ST_HEADER)
+	if (c->state != GUARD_ST_HEADER || guard_conn_freed(c))
 		return;
 	in = bufferevent_get_input(c->bev);
 	if (!(bufferevent_get_enabled(c->bev) & EV_READ) ||
@@ -419,7 +638,7 @@ guard_timer_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	under = bufferevent_get_underlying(c->bev);
 	log_info("guard: header deadline passed (%d ms)",
-	    c->g->cfg.header_timeout_ms);
+	         c->g->cfg.header_timeout_ms);
 	guard_reject(c, bufferevent_get_input(under), in, 408);
 	/* Deferred, so evhttp runs from the loop and not under this timer. */
 	bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
@@ -431,14 +650,20 @@ guard_conn_free(void *arg)
 {
 	struct guard_conn *c = arg;
 
+	/* The socket bufferevent, and so the fd, outlives this call. */
+	if (c->state == GUARD_ST_REJECTED && c->bev != NULL)
+		guard_linger_start(c->g, bufferevent_getfd(c->bev));
 	if (c->timer != NULL)
 		event_free(c->timer);
+	if (c->wev != NULL)
+		event_free(c->wev);
 	c->g->nconns--;
 	guard_unref(c->g);
 	free(c);
 }
 
-struct bufferevent *
+/* Wraps underlying, taking ownership of it even on failure. */
+static struct bufferevent *
 guard_wrap(struct guard *g, struct bufferevent *underlying)
 {
 	struct guard_conn *c;
@@ -450,14 +675,22 @@ guard_wrap(struct guard *g, struct bufferevent *underlying)
 		goto fail;
 	c->g = g;
 	c->state = GUARD_ST_HEADER;
-	bev = bufferevent_filter_new(underlying, guard_filter_in, NULL,
-	    BEV_OPT_CLOSE_ON_FREE, guard_conn_free, c);
+	bev = bufferevent_filter_new(underlying, guard_filter_in,
+	                             guard_filter_out, BEV_OPT_CLOSE_ON_FREE,
+	                             guard_conn_free, c);
 	if (bev == NULL)
 		goto fail;
-	/* From here on the filter owns c and underlying. */
+	/* From here on the filter owns c and underlying (guard_conn_free
+	 * undoes the counts); the callback entry goes with the buffer. */
 	c->bev = bev;
 	g->refs++;
 	g->nconns++;
+	if (evbuffer_add_cb(bufferevent_get_output(bev), guard_outbuf_cb, c) ==
+	    NULL) {
+		log_warn("guard: cannot wrap a connection (out of memory)");
+		bufferevent_free(bev);
+		return (NULL);
+	}
 	return (bev);
 
 fail:

@@ -32,11 +32,11 @@ struct event_base;
 struct bufferevent;
 
 struct guard_config {
-	size_t max_header_bytes; /* request line + headers, with line ends */
-	size_t max_body_bytes;	 /* largest Content-Length accepted */
-	int header_timeout_ms;	 /* from first byte to end of header block */
+	size_t max_header_bytes;   /* request line + headers, with line ends */
+	size_t max_body_bytes;     /* largest Content-Length accepted */
+	int header_timeout_ms;     /* from first byte to end of header block */
 	const char *reject_prefix; /* e.g. "/.lifted-reject-<hex>"; borrowed,
-				      must outlive the guard */
+	                              must outlive the guard */
 };
 
 struct guard;
@@ -48,7 +48,8 @@ struct guard;
  * it before the evhttp is allowed (connections keep it alive until they
  * close), but the usual order is evhttp_free, guard_free, event_base_free.
  */
-struct guard *guard_new(struct event_base *base, const struct guard_config *cfg);
+struct guard *guard_new(struct event_base *base,
+                        const struct guard_config *cfg);
 
 /* Drops the caller's reference; NULL is ignored. */
 void guard_free(struct guard *g);
@@ -59,16 +60,11 @@ void guard_free(struct guard *g);
  * evhttp then sets the fd, enables it and owns it.  Returns NULL on
  * allocation failure, in which case evhttp falls back to an unguarded
  * socket bufferevent (its own backstop limits still apply); that is logged.
+ * Not for in-process TLS: the output filter writes to the socket fd itself
+ * (see guard.c), so it must sit directly on the socket; a libevent_openssl
+ * connection would need the filter under the TLS layer.
  */
 struct bufferevent *guard_bevcb(struct event_base *base, void *guard);
-
-/*
- * Wraps an existing bufferevent (for example a libevent_openssl one made
- * with fd -1 in the caller's own bevcb) in the guard's filter.  Takes
- * ownership of underlying (it must have BEV_OPT_CLOSE_ON_FREE so the fd is
- * closed with it); on failure underlying is freed and NULL returned.
- */
-struct bufferevent *guard_wrap(struct guard *g, struct bufferevent *underlying);
 
 /* Connections currently open through this guard. */
 size_t guard_open_connections(const struct guard *g);
@@ -95,7 +91,8 @@ enum guard_verdict {
  * 413 Content-Length over max_body_bytes.  Pointers must not be NULL.
  */
 enum guard_verdict guard_scan_headers(const char *buf, size_t len,
-    const struct guard_config *cfg, size_t *header_len, size_t *body_len,
-    int *reject_status);
+                                      const struct guard_config *cfg,
+                                      size_t *header_len, size_t *body_len,
+                                      int *reject_status);
 
 #endif

@@ -145,8 +145,9 @@ http_server_new(struct event_base *base, int listen_fd,
 		goto fail;
 	evhttp_set_bevcb(s->ev, guard_bevcb, s->guard);
 	/* Backstops only: the guard enforces the real limits first. */
-	evhttp_set_max_headers_size(s->ev, (ev_ssize_t)st->max_header_bytes * 2);
-	evhttp_set_max_body_size(s->ev, (ev_ssize_t)st->max_body_bytes + 1);
+	evhttp_set_max_headers_size(s->ev, (ev_ssize_t)st->max_header_bytes +
+	    1024);
+	evhttp_set_max_body_size(s->ev, (ev_ssize_t)st->max_body_bytes + 1024);
 	evhttp_set_timeout(s->ev, st->idle_timeout_s);
 	evhttp_set_default_content_type(s->ev, NULL);
 	evhttp_set_allowed_methods(s->ev, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
@@ -916,6 +917,30 @@ http_add_header(struct http_request *req, const char *name, const char *value)
 	    value);
 }
 
+/* evhttp knows the reason phrases of HTTP/1.0 only. */
+static const char *
+reason_phrase(int status)
+{
+	switch (status) {
+	case 408:
+		return ("Request Timeout");
+	case 409:
+		return ("Conflict");
+	case 411:
+		return ("Length Required");
+	case 413:
+		return ("Content Too Large");
+	case 422:
+		return ("Unprocessable Content");
+	case 429:
+		return ("Too Many Requests");
+	case 431:
+		return ("Request Header Fields Too Large");
+	default:
+		return (NULL); /* evhttp's own */
+	}
+}
+
 static void
 http_finish(struct http_request *req, int status, struct evbuffer *body)
 {
@@ -938,7 +963,7 @@ http_finish(struct http_request *req, int status, struct evbuffer *body)
 	if (s->draining && evhttp_find_header(out, "Connection") == NULL)
 		evhttp_add_header(out, "Connection", "close");
 
-	evhttp_send_reply(req->ev, status, NULL, body);
+	evhttp_send_reply(req->ev, status, reason_phrase(status), body);
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	memset(&lr, 0, sizeof(lr));

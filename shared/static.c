@@ -30,8 +30,8 @@ struct static_root {
 
 static int static_walk_only;
 
-#define STATIC_INDEX	      "index.html"
-#define STATIC_CACHE_ASSETS   "public, max-age=31536000, immutable"
+#define STATIC_INDEX            "index.html"
+#define STATIC_CACHE_ASSETS     "public, max-age=31536000, immutable"
 #define STATIC_CACHE_REVALIDATE "no-cache"
 
 struct static_type {
@@ -41,24 +41,24 @@ struct static_type {
 };
 
 static const struct static_type static_types[] = {
-	{"html", "text/html; charset=utf-8", 1},
-	{"js", "text/javascript; charset=utf-8", 1},
-	{"mjs", "text/javascript; charset=utf-8", 1},
-	{"css", "text/css; charset=utf-8", 1},
-	{"json", "application/json", 1},
-	{"map", "application/json", 1},
-	{"svg", "image/svg+xml", 1},
-	{"txt", "text/plain; charset=utf-8", 1},
-	{"png", "image/png", 0},
-	{"jpg", "image/jpeg", 0},
-	{"jpeg", "image/jpeg", 0},
-	{"webp", "image/webp", 0},
-	{"ico", "image/x-icon", 0},
-	{"woff2", "font/woff2", 0},
+    {"html", "text/html; charset=utf-8", 1},
+    {"js", "text/javascript; charset=utf-8", 1},
+    {"mjs", "text/javascript; charset=utf-8", 1},
+    {"css", "text/css; charset=utf-8", 1},
+    {"json", "application/json", 1},
+    {"map", "application/json", 1},
+    {"svg", "image/svg+xml", 1},
+    {"txt", "text/plain; charset=utf-8", 1},
+    {"png", "image/png", 0},
+    {"jpg", "image/jpeg", 0},
+    {"jpeg", "image/jpeg", 0},
+    {"webp", "image/webp", 0},
+    {"ico", "image/x-icon", 0},
+    {"woff2", "font/woff2", 0},
 };
 
 static const struct static_type static_default_type = {
-	"", "application/octet-stream", 0};
+    "", "application/octet-stream", 0};
 
 void
 static_set_walk_only(int on)
@@ -204,12 +204,13 @@ static_open_walk(int dirfd, const char *path)
 		memcpy(comp, p, len);
 		comp[len] = '\0';
 		if (p[len] == '\0') {
-			nfd = openat(fd, comp, O_RDONLY | O_NOFOLLOW |
-			    O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+			nfd = openat(fd, comp,
+			             O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+			                 O_NONBLOCK | O_NOCTTY);
 			break;
 		}
 		nfd = openat(fd, comp,
-		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd != dirfd)
 			close(fd);
 		if (nfd == -1)
@@ -236,8 +237,8 @@ static_open_beneath(int dirfd, const char *path)
 	if (!static_walk_only) {
 		memset(&how, 0, sizeof(how));
 		/* O_NONBLOCK: opening a FIFO must not hang the loop. */
-		how.flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK |
-		    O_NOCTTY;
+		how.flags =
+		    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
 		how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
 		fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 		if (fd != -1 || (errno != ENOSYS && errno != EPERM))
@@ -347,12 +348,13 @@ static_accept(const char *ae, int *q_br, int *q_gz)
 			param++;
 			while (param < e && (*param == ' ' || *param == '\t'))
 				param++;
-			if (e - param >= 2 && (param[0] == 'q' ||
-			    param[0] == 'Q') && param[1] == '=') {
+			if (e - param >= 2 &&
+			    (param[0] == 'q' || param[0] == 'Q') &&
+			    param[1] == '=') {
 				const char *v = param + 2, *ve = e;
 
-				while (ve > v && (ve[-1] == ' ' ||
-				    ve[-1] == '\t'))
+				while (ve > v &&
+				       (ve[-1] == ' ' || ve[-1] == '\t'))
 					ve--;
 				if ((q = static_parse_q(v, (size_t)(ve - v))) ==
 				    -1)
@@ -362,7 +364,7 @@ static_accept(const char *ae, int *q_br, int *q_gz)
 		if (tlen == 2 && strncasecmp(p, "br", 2) == 0)
 			br = q;
 		else if ((tlen == 4 && strncasecmp(p, "gzip", 4) == 0) ||
-		    (tlen == 6 && strncasecmp(p, "x-gzip", 6) == 0))
+		         (tlen == 6 && strncasecmp(p, "x-gzip", 6) == 0))
 			gz = q;
 		else if (tlen == 1 && *p == '*')
 			star = q;
@@ -406,10 +408,10 @@ static void
 static_etag(const struct stat *st, char *buf, size_t size)
 {
 	uint64_t ns = (uint64_t)st->st_mtim.tv_sec * 1000000000u +
-	    (uint64_t)st->st_mtim.tv_nsec;
+	              (uint64_t)st->st_mtim.tv_nsec;
 
 	snprintf(buf, size, "\"%jx-%jx-%jx\"", (uintmax_t)st->st_size,
-	    (uintmax_t)ns, (uintmax_t)st->st_ino);
+	         (uintmax_t)ns, (uintmax_t)st->st_ino);
 }
 
 /*
@@ -418,7 +420,7 @@ static_etag(const struct stat *st, char *buf, size_t size)
  */
 static int
 static_open_variant(int dirfd, const char *path, const char *accept_encoding,
-    struct stat *st, const char **encoding)
+                    struct stat *st, const char **encoding)
 {
 	static const struct {
 		const char *suffix;
@@ -440,7 +442,8 @@ static_open_variant(int dirfd, const char *path, const char *accept_encoding,
 			if (q[v] <= 0)
 				continue;
 			if ((size_t)snprintf(vpath, sizeof(vpath), "%s%s", path,
-			    variants[v].suffix) >= sizeof(vpath))
+			                     variants[v].suffix) >=
+			    sizeof(vpath))
 				continue;
 			fd = static_open_regular(dirfd, vpath, st);
 			if (fd == -1)
@@ -456,8 +459,8 @@ static_open_variant(int dirfd, const char *path, const char *accept_encoding,
 
 int
 static_lookup(const struct static_root *r, const char *raw_path,
-    const char *accept_encoding, const char *if_none_match, int spa_fallback,
-    struct static_response *out)
+              const char *accept_encoding, const char *if_none_match,
+              int spa_fallback, struct static_response *out)
 {
 	char path[PATH_MAX];
 	const struct static_type *type;
@@ -468,17 +471,19 @@ static_lookup(const struct static_root *r, const char *raw_path,
 	memset(out, 0, sizeof(*out));
 	out->fd = -1;
 
-	if (raw_path == NULL || static_decode(raw_path, path, sizeof(path)) ==
-	    -1 || (rc = static_clean(path, sizeof(path))) == -1) {
+	if (raw_path == NULL ||
+	    static_decode(raw_path, path, sizeof(path)) == -1 ||
+	    (rc = static_clean(path, sizeof(path))) == -1) {
 		out->status = 400;
 		return (0);
 	}
-	fd = rc == 1 ? -2 : static_open_variant(r->dirfd, path,
-	    accept_encoding, &st, &encoding);
+	fd = rc == 1 ? -2
+	             : static_open_variant(r->dirfd, path, accept_encoding, &st,
+	                                   &encoding);
 	if (fd == -2 && spa_fallback && rc == 0 && static_is_route(path)) {
 		strcpy(path, STATIC_INDEX);
 		fd = static_open_variant(r->dirfd, path, accept_encoding, &st,
-		    &encoding);
+		                         &encoding);
 	}
 	if (fd == -1)
 		return (-1);
@@ -491,8 +496,9 @@ static_lookup(const struct static_root *r, const char *raw_path,
 	out->content_type = type->type;
 	out->content_encoding = encoding;
 	out->vary_accept_encoding = type->compressible;
-	out->cache_control = strncmp(path, "assets/", 7) == 0 ?
-	    STATIC_CACHE_ASSETS : STATIC_CACHE_REVALIDATE;
+	out->cache_control = strncmp(path, "assets/", 7) == 0
+	                         ? STATIC_CACHE_ASSETS
+	                         : STATIC_CACHE_REVALIDATE;
 	static_etag(&st, out->etag, sizeof(out->etag));
 	if (if_none_match != NULL &&
 	    static_etag_matches(if_none_match, out->etag)) {

@@ -33,13 +33,13 @@ void static_root_free(struct static_root *r);
 
 struct static_response {
 	int status; /* 200, 304, 404 or 400 */
-	int fd;	    /* 200 only: open, read-only; the caller closes it or
-		       hands it to evbuffer_add_file.  -1 otherwise */
+	int fd;     /* 200 only: open, read-only; the caller closes it or
+	               hands it to evbuffer_add_file.  -1 otherwise */
 	off_t size; /* 200: bytes to send (of the encoded variant) */
 	const char *content_type;     /* static string; NULL for 400/404 */
 	const char *content_encoding; /* NULL, "gzip" or "br" (static) */
-	int vary_accept_encoding; /* 200/304: send "Vary: Accept-Encoding" */
-	char etag[80];		  /* 200/304: strong, quoted; else "" */
+	int vary_accept_encoding;  /* 200/304: send "Vary: Accept-Encoding" */
+	char etag[80];             /* 200/304: strong, quoted; else "" */
 	const char *cache_control; /* static string; NULL for 400/404 */
 };
 
@@ -56,8 +56,8 @@ struct static_response {
  * 500).  On 0 with status 200 the caller owns out->fd.
  */
 int static_lookup(const struct static_root *r, const char *raw_path,
-    const char *accept_encoding, const char *if_none_match, int spa_fallback,
-    struct static_response *out);
+                  const char *accept_encoding, const char *if_none_match,
+                  int spa_fallback, struct static_response *out);
 
 /*
  * Testing only: 1 makes lookups skip openat2 and use the component walk,

@@ -38,7 +38,7 @@ struct task_pool {
 	pthread_cond_t wake; /* signalled when a task is queued or on stop */
 	struct task_list queue;
 	struct task_list completed;
-	size_t queued;	    /* on queue, waiting for a thread */
+	size_t queued; /* on queue, waiting for a thread */
 	size_t queue_max;
 	size_t outstanding; /* accepted, done() not run yet (loop thread) */
 	int stopping;
@@ -164,8 +164,8 @@ task_pool_new(struct event_base *base, int nthreads, size_t queue_max)
 		log_error("task: eventfd: %s", strerror(errno));
 		goto fail;
 	}
-	p->ev = event_new(base, p->efd, EV_READ | EV_PERSIST, task_wakeup_cb,
-	    p);
+	p->ev =
+	    event_new(base, p->efd, EV_READ | EV_PERSIST, task_wakeup_cb, p);
 	if (p->ev == NULL || event_add(p->ev, NULL) == -1) {
 		log_error("task: cannot watch the eventfd");
 		goto fail;
@@ -197,7 +197,7 @@ fail:
 
 int
 task_pool_submit(struct task_pool *p, void (*work)(void *),
-    void (*done)(void *), void *arg)
+                 void (*done)(void *), void *arg)
 {
 	struct task *t;
 

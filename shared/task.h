@@ -22,17 +22,17 @@ struct task_pool;
  * The caller frees it with task_pool_free before freeing base.
  */
 struct task_pool *task_pool_new(struct event_base *base, int nthreads,
-    size_t queue_max);
+                                size_t queue_max);
 
 /*
  * Queues work(arg) for a pool thread; done(arg) then runs on the loop
  * thread during a later loop iteration (never inside this call).  done may
  * be NULL.  arg stays the caller's: the pool never frees it, and the caller
- * must keep it alive until done runs.  Returns 0, or -1 when queue_max tasks are
- * already waiting or the pool is shutting down.
+ * must keep it alive until done runs.  Returns 0, or -1 when queue_max tasks
+ * are already waiting or the pool is shutting down.
  */
 int task_pool_submit(struct task_pool *p, void (*work)(void *arg),
-    void (*done)(void *arg), void *arg);
+                     void (*done)(void *arg), void *arg);
 
 /* Tasks queued or running, not yet completed on the loop thread. */
 size_t task_pool_pending(const struct task_pool *p);

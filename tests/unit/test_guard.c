@@ -16,10 +16,10 @@
 #include "guard.h"
 
 static const struct guard_config tguard_cfg = {
-	.max_header_bytes = 64,
-	.max_body_bytes = 100,
-	.header_timeout_ms = 1000,
-	.reject_prefix = "/.lifted-reject-test",
+    .max_header_bytes = 64,
+    .max_body_bytes = 100,
+    .header_timeout_ms = 1000,
+    .reject_prefix = "/.lifted-reject-test",
 };
 
 static enum guard_verdict
@@ -28,7 +28,7 @@ tguard_scan(const char *req, size_t *hlen, size_t *blen, int *status)
 	*hlen = *blen = 0;
 	*status = 0;
 	return (guard_scan_headers(req, strlen(req), &tguard_cfg, hlen, blen,
-	    status));
+	                           status));
 }
 
 static void
@@ -37,8 +37,7 @@ tguard_expect_reject(const char *req, int want)
 	size_t hlen, blen;
 	int status;
 
-	assert_int_equal(tguard_scan(req, &hlen, &blen, &status),
-	    GUARD_REJECT);
+	assert_int_equal(tguard_scan(req, &hlen, &blen, &status), GUARD_REJECT);
 	assert_int_equal(status, want);
 }
 
@@ -49,10 +48,12 @@ test_guard_incomplete_more(void **state)
 	int status;
 
 	(void)state;
-	assert_int_equal(tguard_scan("GET / HTTP/1.1\r\nHost: a\r\n", &hlen,
-	    &blen, &status), GUARD_MORE);
+	assert_int_equal(
+	    tguard_scan("GET / HTTP/1.1\r\nHost: a\r\n", &hlen, &blen, &status),
+	    GUARD_MORE);
 	assert_int_equal(tguard_scan("GET / HTTP/1.1\r\nHost: a\r\n\r", &hlen,
-	    &blen, &status), GUARD_MORE);
+	                             &blen, &status),
+	                 GUARD_MORE);
 	assert_int_equal(tguard_scan("", &hlen, &blen, &status), GUARD_MORE);
 }
 
@@ -76,12 +77,14 @@ test_guard_complete_bare_lf(void **state)
 	int status;
 
 	(void)state;
-	assert_int_equal(tguard_scan("GET / HTTP/1.1\nHost: a\n\n", &hlen,
-	    &blen, &status), GUARD_OK);
+	assert_int_equal(
+	    tguard_scan("GET / HTTP/1.1\nHost: a\n\n", &hlen, &blen, &status),
+	    GUARD_OK);
 	assert_int_equal(hlen, strlen("GET / HTTP/1.1\nHost: a\n\n"));
 	/* Mixed endings, as evhttp's line reader accepts them. */
-	assert_int_equal(tguard_scan("GET / HTTP/1.1\nHost: a\n\r\n", &hlen,
-	    &blen, &status), GUARD_OK);
+	assert_int_equal(
+	    tguard_scan("GET / HTTP/1.1\nHost: a\n\r\n", &hlen, &blen, &status),
+	    GUARD_OK);
 	assert_int_equal(hlen, strlen("GET / HTTP/1.1\nHost: a\n\r\n"));
 }
 
@@ -95,8 +98,8 @@ test_guard_exactly_at_limit_ok(void **state)
 	(void)state;
 	/* "GET / HTTP/1.1\r\nX: " + filler + "\r\n\r\n" == 64 bytes. */
 	n = 64 - strlen("GET / HTTP/1.1\r\nX: \r\n\r\n");
-	snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nX: %.*s\r\n\r\n",
-	    (int)n, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nX: %.*s\r\n\r\n", (int)n,
+	         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
 	assert_int_equal(strlen(req), 64);
 	assert_int_equal(tguard_scan(req, &hlen, &blen, &status), GUARD_OK);
 	assert_int_equal(hlen, 64);
@@ -110,8 +113,8 @@ test_guard_one_over_limit_431(void **state)
 
 	(void)state;
 	n = 65 - strlen("GET / HTTP/1.1\r\nX: \r\n\r\n");
-	snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nX: %.*s\r\n\r\n",
-	    (int)n, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nX: %.*s\r\n\r\n", (int)n,
+	         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
 	assert_int_equal(strlen(req), 65);
 	tguard_expect_reject(req, 431);
 }
@@ -137,9 +140,11 @@ test_guard_content_length_body(void **state)
 
 	(void)state;
 	assert_int_equal(tguard_scan("POST / HTTP/1.1\r\ncontent-length: 5"
-	    "\r\n\r\nhello", &hlen, &blen, &status), GUARD_OK);
+	                             "\r\n\r\nhello",
+	                             &hlen, &blen, &status),
+	                 GUARD_OK);
 	assert_int_equal(hlen, strlen("POST / HTTP/1.1\r\ncontent-length: 5"
-	    "\r\n\r\n"));
+	                              "\r\n\r\n"));
 	assert_int_equal(blen, 5);
 }
 
@@ -151,7 +156,9 @@ test_guard_content_length_at_limit_ok(void **state)
 
 	(void)state;
 	assert_int_equal(tguard_scan("POST / HTTP/1.1\r\nContent-Length: 100"
-	    "\r\n\r\n", &hlen, &blen, &status), GUARD_OK);
+	                             "\r\n\r\n",
+	                             &hlen, &blen, &status),
+	                 GUARD_OK);
 	assert_int_equal(blen, 100);
 }
 
@@ -160,9 +167,10 @@ test_guard_content_length_over_413(void **state)
 {
 	(void)state;
 	tguard_expect_reject("POST / HTTP/1.1\r\nContent-Length: 101\r\n\r\n",
-	    413);
+	                     413);
 	tguard_expect_reject("POST / HTTP/1.1\r\nContent-Length: "
-	    "99999999999999999999999999\r\n\r\n", 413);
+	                     "99999999999999999999999999\r\n\r\n",
+	                     413);
 }
 
 static void
@@ -170,9 +178,11 @@ test_guard_chunked_411(void **state)
 {
 	(void)state;
 	tguard_expect_reject("POST / HTTP/1.1\r\nTransfer-Encoding: chunked"
-	    "\r\n\r\n", 411);
+	                     "\r\n\r\n",
+	                     411);
 	tguard_expect_reject("POST / HTTP/1.1\r\ntransfer-encoding: gzip"
-	    "\r\nContent-Length: 3\r\n\r\n", 411);
+	                     "\r\nContent-Length: 3\r\n\r\n",
+	                     411);
 }
 
 static void
@@ -180,12 +190,12 @@ test_guard_bad_content_length_400(void **state)
 {
 	(void)state;
 	tguard_expect_reject("POST / HTTP/1.1\r\nContent-Length: 5x\r\n\r\n",
-	    400);
+	                     400);
 	tguard_expect_reject("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
-	    400);
+	                     400);
 	tguard_expect_reject("POST / HTTP/1.1\r\nContent-Length:\r\n\r\n", 400);
 	tguard_expect_reject("POST / HTTP/1.1\r\nContent-Length: 1, 1\r\n\r\n",
-	    400);
+	                     400);
 }
 
 static void
@@ -196,10 +206,13 @@ test_guard_duplicate_content_length(void **state)
 
 	(void)state;
 	assert_int_equal(tguard_scan("POST / HTTP/1.1\r\nContent-Length: 3\r\n"
-	    "Content-Length: 3\r\n\r\n", &hlen, &blen, &status), GUARD_OK);
+	                             "Content-Length: 3\r\n\r\n",
+	                             &hlen, &blen, &status),
+	                 GUARD_OK);
 	assert_int_equal(blen, 3);
 	tguard_expect_reject("POST / HTTP/1.1\r\nContent-Length: 3\r\n"
-	    "Content-Length: 4\r\n\r\n", 400);
+	                     "Content-Length: 4\r\n\r\n",
+	                     400);
 }
 
 static void
@@ -208,7 +221,7 @@ test_guard_malformed_headers_400(void **state)
 	(void)state;
 	/* Space before the colon: evhttp would not call it Content-Length. */
 	tguard_expect_reject("POST / HTTP/1.1\r\nContent-Length : 3\r\n\r\n",
-	    400);
+	                     400);
 	tguard_expect_reject("GET / HTTP/1.1\r\nX: a\r\n folded\r\n\r\n", 400);
 	tguard_expect_reject("GET / HTTP/1.1\r\nno colon\r\n\r\n", 400);
 	tguard_expect_reject("GET\r\n\r\n", 400);
@@ -223,7 +236,8 @@ test_guard_nul_400(void **state)
 
 	(void)state;
 	assert_int_equal(guard_scan_headers(req, sizeof(req) - 1, &tguard_cfg,
-	    &hlen, &blen, &status), GUARD_REJECT);
+	                                    &hlen, &blen, &status),
+	                 GUARD_REJECT);
 	assert_int_equal(status, 400);
 }
 
@@ -236,16 +250,18 @@ test_guard_body_on_head_400(void **state)
 	(void)state;
 	/* evhttp reads no body for HEAD: the bytes would become a request. */
 	tguard_expect_reject("HEAD / HTTP/1.1\r\nContent-Length: 3\r\n\r\n",
-	    400);
+	                     400);
 	assert_int_equal(tguard_scan("HEAD / HTTP/1.1\r\nContent-Length: 0\r\n"
-	    "\r\n", &hlen, &blen, &status), GUARD_OK);
+	                             "\r\n",
+	                             &hlen, &blen, &status),
+	                 GUARD_OK);
 }
 
 static void
 test_guard_pipelined_after_body(void **state)
 {
 	const char *two = "POST /a HTTP/1.1\r\nContent-Length: 4\r\n\r\nbody"
-	    "GET /b HTTP/1.1\r\nHost: x\r\n\r\n";
+	                  "GET /b HTTP/1.1\r\nHost: x\r\n\r\n";
 	const char *second;
 	size_t hlen, blen, hlen2, blen2;
 	int status;
@@ -256,7 +272,7 @@ test_guard_pipelined_after_body(void **state)
 	second = two + hlen + blen;
 	assert_memory_equal(second, "GET /b", 6);
 	assert_int_equal(tguard_scan(second, &hlen2, &blen2, &status),
-	    GUARD_OK);
+	                 GUARD_OK);
 	assert_int_equal(hlen2, strlen(second));
 	assert_int_equal(blen2, 0);
 }
@@ -265,22 +281,22 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_guard_incomplete_more),
-		cmocka_unit_test(test_guard_complete_crlf),
-		cmocka_unit_test(test_guard_complete_bare_lf),
-		cmocka_unit_test(test_guard_exactly_at_limit_ok),
-		cmocka_unit_test(test_guard_one_over_limit_431),
-		cmocka_unit_test(test_guard_incomplete_over_limit_431),
-		cmocka_unit_test(test_guard_content_length_body),
-		cmocka_unit_test(test_guard_content_length_at_limit_ok),
-		cmocka_unit_test(test_guard_content_length_over_413),
-		cmocka_unit_test(test_guard_chunked_411),
-		cmocka_unit_test(test_guard_bad_content_length_400),
-		cmocka_unit_test(test_guard_duplicate_content_length),
-		cmocka_unit_test(test_guard_malformed_headers_400),
-		cmocka_unit_test(test_guard_nul_400),
-		cmocka_unit_test(test_guard_body_on_head_400),
-		cmocka_unit_test(test_guard_pipelined_after_body),
+	    cmocka_unit_test(test_guard_incomplete_more),
+	    cmocka_unit_test(test_guard_complete_crlf),
+	    cmocka_unit_test(test_guard_complete_bare_lf),
+	    cmocka_unit_test(test_guard_exactly_at_limit_ok),
+	    cmocka_unit_test(test_guard_one_over_limit_431),
+	    cmocka_unit_test(test_guard_incomplete_over_limit_431),
+	    cmocka_unit_test(test_guard_content_length_body),
+	    cmocka_unit_test(test_guard_content_length_at_limit_ok),
+	    cmocka_unit_test(test_guard_content_length_over_413),
+	    cmocka_unit_test(test_guard_chunked_411),
+	    cmocka_unit_test(test_guard_bad_content_length_400),
+	    cmocka_unit_test(test_guard_duplicate_content_length),
+	    cmocka_unit_test(test_guard_malformed_headers_400),
+	    cmocka_unit_test(test_guard_nul_400),
+	    cmocka_unit_test(test_guard_body_on_head_400),
+	    cmocka_unit_test(test_guard_pipelined_after_body),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -108,12 +108,12 @@ tstatic_reset(void **state)
 /* Looks up path; on 200 reads the body into body (NUL-terminated). */
 static int
 tstatic_get(const char *path, const char *ae, const char *inm, int spa,
-    struct static_response *out, char *body, size_t bodysz)
+            struct static_response *out, char *body, size_t bodysz)
 {
 	ssize_t n;
 
 	assert_int_equal(static_lookup(tstatic_root, path, ae, inm, spa, out),
-	    0);
+	                 0);
 	body[0] = '\0';
 	if (out->status == 200) {
 		assert_true(out->fd >= 0);
@@ -148,8 +148,8 @@ test_static_root_serves_index(void **state)
 	char body[64];
 
 	(void)state;
-	assert_int_equal(tstatic_get("/", NULL, NULL, 0, &r, body,
-	    sizeof(body)), 200);
+	assert_int_equal(
+	    tstatic_get("/", NULL, NULL, 0, &r, body, sizeof(body)), 200);
 	assert_string_equal(body, "INDEX");
 	assert_string_equal(r.content_type, "text/html; charset=utf-8");
 	assert_string_equal(r.cache_control, "no-cache");
@@ -163,8 +163,9 @@ test_static_plain_file(void **state)
 	char body[64];
 
 	(void)state;
-	assert_int_equal(tstatic_get("/a/b.txt", NULL, NULL, 0, &r, body,
-	    sizeof(body)), 200);
+	assert_int_equal(
+	    tstatic_get("/a/b.txt", NULL, NULL, 0, &r, body, sizeof(body)),
+	    200);
 	assert_string_equal(body, "AB");
 	assert_string_equal(r.content_type, "text/plain; charset=utf-8");
 }
@@ -177,9 +178,11 @@ test_static_dotdot_refused(void **state)
 
 	(void)state;
 	assert_int_equal(tstatic_get("/../secret.txt", NULL, NULL, 0, &r, body,
-	    sizeof(body)), 400);
+	                             sizeof(body)),
+	                 400);
 	assert_int_equal(tstatic_get("/a/../../secret.txt", NULL, NULL, 0, &r,
-	    body, sizeof(body)), 400);
+	                             body, sizeof(body)),
+	                 400);
 }
 
 static void
@@ -190,9 +193,11 @@ test_static_encoded_dotdot_refused(void **state)
 
 	(void)state;
 	assert_int_equal(tstatic_get("/%2e%2e/secret.txt", NULL, NULL, 0, &r,
-	    body, sizeof(body)), 400);
+	                             body, sizeof(body)),
+	                 400);
 	assert_int_equal(tstatic_get("/%2E%2E/secret.txt", NULL, NULL, 0, &r,
-	    body, sizeof(body)), 400);
+	                             body, sizeof(body)),
+	                 400);
 	tstatic_refused("/%2e%2e/secret.txt");
 }
 
@@ -215,7 +220,8 @@ test_static_encoded_slash_refused(void **state)
 
 	(void)state;
 	assert_int_equal(tstatic_get("/..%2fsecret.txt", NULL, NULL, 0, &r,
-	    body, sizeof(body)), 400);
+	                             body, sizeof(body)),
+	                 400);
 	tstatic_refused("/a%2f..%2f..%2fsecret.txt");
 }
 
@@ -227,7 +233,8 @@ test_static_nul_refused(void **state)
 
 	(void)state;
 	assert_int_equal(tstatic_get("/index.html%00.png", NULL, NULL, 0, &r,
-	    body, sizeof(body)), 400);
+	                             body, sizeof(body)),
+	                 400);
 }
 
 static void
@@ -237,10 +244,12 @@ test_static_backslash_refused(void **state)
 	char body[64];
 
 	(void)state;
-	assert_int_equal(tstatic_get("/..\\secret.txt", NULL, NULL, 0, &r,
-	    body, sizeof(body)), 400);
+	assert_int_equal(tstatic_get("/..\\secret.txt", NULL, NULL, 0, &r, body,
+	                             sizeof(body)),
+	                 400);
 	assert_int_equal(tstatic_get("/%5c..%5csecret.txt", NULL, NULL, 0, &r,
-	    body, sizeof(body)), 400);
+	                             body, sizeof(body)),
+	                 400);
 }
 
 static void
@@ -250,12 +259,15 @@ test_static_bad_percent_refused(void **state)
 	char body[64];
 
 	(void)state;
-	assert_int_equal(tstatic_get("/index%zz.html", NULL, NULL, 0, &r,
-	    body, sizeof(body)), 400);
-	assert_int_equal(tstatic_get("/index.html%", NULL, NULL, 0, &r, body,
-	    sizeof(body)), 400);
-	assert_int_equal(tstatic_get("index.html", NULL, NULL, 0, &r, body,
-	    sizeof(body)), 400);
+	assert_int_equal(tstatic_get("/index%zz.html", NULL, NULL, 0, &r, body,
+	                             sizeof(body)),
+	                 400);
+	assert_int_equal(
+	    tstatic_get("/index.html%", NULL, NULL, 0, &r, body, sizeof(body)),
+	    400);
+	assert_int_equal(
+	    tstatic_get("index.html", NULL, NULL, 0, &r, body, sizeof(body)),
+	    400);
 }
 
 static void
@@ -265,10 +277,10 @@ test_static_hidden_not_served(void **state)
 	char body[64];
 
 	(void)state;
-	assert_int_equal(tstatic_get("/.env", NULL, NULL, 0, &r, body,
-	    sizeof(body)), 404);
-	assert_int_equal(tstatic_get("/.env", NULL, NULL, 1, &r, body,
-	    sizeof(body)), 404);
+	assert_int_equal(
+	    tstatic_get("/.env", NULL, NULL, 0, &r, body, sizeof(body)), 404);
+	assert_int_equal(
+	    tstatic_get("/.env", NULL, NULL, 1, &r, body, sizeof(body)), 404);
 }
 
 static void
@@ -278,8 +290,8 @@ test_static_directory_not_served(void **state)
 	char body[64];
 
 	(void)state;
-	assert_int_equal(tstatic_get("/assets", NULL, NULL, 0, &r, body,
-	    sizeof(body)), 404);
+	assert_int_equal(
+	    tstatic_get("/assets", NULL, NULL, 0, &r, body, sizeof(body)), 404);
 }
 
 static void
@@ -307,8 +319,9 @@ test_static_walk_serves_nested(void **state)
 
 	(void)state;
 	static_set_walk_only(1);
-	assert_int_equal(tstatic_get("/a/b.txt", NULL, NULL, 0, &r, body,
-	    sizeof(body)), 200);
+	assert_int_equal(
+	    tstatic_get("/a/b.txt", NULL, NULL, 0, &r, body, sizeof(body)),
+	    200);
 	assert_string_equal(body, "AB");
 }
 
@@ -319,8 +332,9 @@ test_static_final_symlink_not_followed(void **state)
 	char body[64];
 
 	(void)state;
-	assert_int_equal(tstatic_get("/link-in.html", NULL, NULL, 0, &r, body,
-	    sizeof(body)), 404);
+	assert_int_equal(
+	    tstatic_get("/link-in.html", NULL, NULL, 0, &r, body, sizeof(body)),
+	    404);
 }
 
 static void
@@ -330,12 +344,14 @@ test_static_etag_match_304(void **state)
 	char body[64], etag[80];
 
 	(void)state;
-	assert_int_equal(tstatic_get("/a/b.txt", NULL, NULL, 0, &r, body,
-	    sizeof(body)), 200);
+	assert_int_equal(
+	    tstatic_get("/a/b.txt", NULL, NULL, 0, &r, body, sizeof(body)),
+	    200);
 	assert_true(r.etag[0] == '"');
 	memcpy(etag, r.etag, sizeof(etag));
-	assert_int_equal(tstatic_get("/a/b.txt", NULL, etag, 0, &r2, body,
-	    sizeof(body)), 304);
+	assert_int_equal(
+	    tstatic_get("/a/b.txt", NULL, etag, 0, &r2, body, sizeof(body)),
+	    304);
 	assert_string_equal(r2.etag, etag);
 	assert_string_equal(r2.cache_control, "no-cache");
 }
@@ -347,13 +363,14 @@ test_static_etag_weak_and_list_304(void **state)
 	char body[64], inm[200];
 
 	(void)state;
-	assert_int_equal(tstatic_get("/a/b.txt", NULL, NULL, 0, &r, body,
-	    sizeof(body)), 200);
+	assert_int_equal(
+	    tstatic_get("/a/b.txt", NULL, NULL, 0, &r, body, sizeof(body)),
+	    200);
 	snprintf(inm, sizeof(inm), "\"other\", W/%s", r.etag);
-	assert_int_equal(tstatic_get("/a/b.txt", NULL, inm, 0, &r, body,
-	    sizeof(body)), 304);
-	assert_int_equal(tstatic_get("/a/b.txt", NULL, "*", 0, &r, body,
-	    sizeof(body)), 304);
+	assert_int_equal(
+	    tstatic_get("/a/b.txt", NULL, inm, 0, &r, body, sizeof(body)), 304);
+	assert_int_equal(
+	    tstatic_get("/a/b.txt", NULL, "*", 0, &r, body, sizeof(body)), 304);
 }
 
 static void
@@ -364,7 +381,8 @@ test_static_etag_mismatch_200(void **state)
 
 	(void)state;
 	assert_int_equal(tstatic_get("/a/b.txt", NULL, "\"nope\"", 0, &r, body,
-	    sizeof(body)), 200);
+	                             sizeof(body)),
+	                 200);
 	assert_string_equal(body, "AB");
 }
 
@@ -380,8 +398,9 @@ test_static_etag_differs_per_encoding(void **state)
 	tstatic_get("/app.js", "br", NULL, 0, &r, body, sizeof(body));
 	assert_string_not_equal(plain, r.etag);
 	/* The identity ETag must not validate the brotli variant. */
-	assert_int_equal(tstatic_get("/app.js", "br", plain, 0, &r, body,
-	    sizeof(body)), 200);
+	assert_int_equal(
+	    tstatic_get("/app.js", "br", plain, 0, &r, body, sizeof(body)),
+	    200);
 }
 
 static void
@@ -392,7 +411,8 @@ test_static_br_preferred(void **state)
 
 	(void)state;
 	assert_int_equal(tstatic_get("/app.js", "gzip, deflate, br", NULL, 0,
-	    &r, body, sizeof(body)), 200);
+	                             &r, body, sizeof(body)),
+	                 200);
 	assert_string_equal(body, "BROTLI");
 	assert_string_equal(r.content_encoding, "br");
 	assert_string_equal(r.content_type, "text/javascript; charset=utf-8");
@@ -406,8 +426,9 @@ test_static_gzip_only(void **state)
 	char body[64];
 
 	(void)state;
-	assert_int_equal(tstatic_get("/app.js", "gzip", NULL, 0, &r, body,
-	    sizeof(body)), 200);
+	assert_int_equal(
+	    tstatic_get("/app.js", "gzip", NULL, 0, &r, body, sizeof(body)),
+	    200);
 	assert_string_equal(body, "GZIP");
 	assert_string_equal(r.content_encoding, "gzip");
 }
@@ -420,10 +441,12 @@ test_static_q0_refuses(void **state)
 
 	(void)state;
 	assert_int_equal(tstatic_get("/app.js", "br;q=0, gzip", NULL, 0, &r,
-	    body, sizeof(body)), 200);
+	                             body, sizeof(body)),
+	                 200);
 	assert_string_equal(body, "GZIP");
 	assert_int_equal(tstatic_get("/app.js", "br;q=0, gzip; q=0.000", NULL,
-	    0, &r, body, sizeof(body)), 200);
+	                             0, &r, body, sizeof(body)),
+	                 200);
 	assert_string_equal(body, "PLAIN");
 	assert_null(r.content_encoding);
 	assert_true(r.vary_accept_encoding);
@@ -437,7 +460,8 @@ test_static_q_order(void **state)
 
 	(void)state;
 	assert_int_equal(tstatic_get("/app.js", "br;q=0.5, gzip;q=1", NULL, 0,
-	    &r, body, sizeof(body)), 200);
+	                             &r, body, sizeof(body)),
+	                 200);
 	assert_string_equal(body, "GZIP");
 }
 
@@ -448,11 +472,12 @@ test_static_star_accepts(void **state)
 	char body[64];
 
 	(void)state;
-	assert_int_equal(tstatic_get("/app.js", "*", NULL, 0, &r, body,
-	    sizeof(body)), 200);
+	assert_int_equal(
+	    tstatic_get("/app.js", "*", NULL, 0, &r, body, sizeof(body)), 200);
 	assert_string_equal(body, "BROTLI");
 	assert_int_equal(tstatic_get("/app.js", "*;q=0, gzip", NULL, 0, &r,
-	    body, sizeof(body)), 200);
+	                             body, sizeof(body)),
+	                 200);
 	assert_string_equal(body, "GZIP");
 }
 
@@ -463,11 +488,12 @@ test_static_no_accept_identity(void **state)
 	char body[64];
 
 	(void)state;
-	assert_int_equal(tstatic_get("/app.js", NULL, NULL, 0, &r, body,
-	    sizeof(body)), 200);
+	assert_int_equal(
+	    tstatic_get("/app.js", NULL, NULL, 0, &r, body, sizeof(body)), 200);
 	assert_string_equal(body, "PLAIN");
-	assert_int_equal(tstatic_get("/app.js", "identity", NULL, 0, &r, body,
-	    sizeof(body)), 200);
+	assert_int_equal(
+	    tstatic_get("/app.js", "identity", NULL, 0, &r, body, sizeof(body)),
+	    200);
 	assert_string_equal(body, "PLAIN");
 }
 
@@ -478,8 +504,9 @@ test_static_missing_variant_falls_back(void **state)
 	char body[64];
 
 	(void)state;
-	assert_int_equal(tstatic_get("/only.css", "br, gzip", NULL, 0, &r,
-	    body, sizeof(body)), 200);
+	assert_int_equal(tstatic_get("/only.css", "br, gzip", NULL, 0, &r, body,
+	                             sizeof(body)),
+	                 200);
 	assert_string_equal(body, "CSSGZ");
 	assert_string_equal(r.content_type, "text/css; charset=utf-8");
 }
@@ -492,9 +519,10 @@ test_static_assets_immutable(void **state)
 
 	(void)state;
 	assert_int_equal(tstatic_get("/assets/main-3f2a.js", NULL, NULL, 0, &r,
-	    body, sizeof(body)), 200);
+	                             body, sizeof(body)),
+	                 200);
 	assert_string_equal(r.cache_control,
-	    "public, max-age=31536000, immutable");
+	                    "public, max-age=31536000, immutable");
 }
 
 static void
@@ -505,11 +533,13 @@ test_static_spa_fallback_route(void **state)
 
 	(void)state;
 	assert_int_equal(tstatic_get("/settings/profile", NULL, NULL, 1, &r,
-	    body, sizeof(body)), 200);
+	                             body, sizeof(body)),
+	                 200);
 	assert_string_equal(body, "INDEX");
 	assert_string_equal(r.cache_control, "no-cache");
 	assert_int_equal(tstatic_get("/settings/profile", NULL, NULL, 0, &r,
-	    body, sizeof(body)), 404);
+	                             body, sizeof(body)),
+	                 404);
 }
 
 static void
@@ -520,7 +550,8 @@ test_static_spa_fallback_not_for_files(void **state)
 
 	(void)state;
 	assert_int_equal(tstatic_get("/assets/missing.js", NULL, NULL, 1, &r,
-	    body, sizeof(body)), 404);
+	                             body, sizeof(body)),
+	                 404);
 }
 
 static void
@@ -530,18 +561,18 @@ test_static_content_types(void **state)
 		const char *name;
 		const char *type;
 	} cases[] = {
-		{"x.html", "text/html; charset=utf-8"},
-		{"x.MJS", "text/javascript; charset=utf-8"},
-		{"x.json", "application/json"},
-		{"x.svg", "image/svg+xml"},
-		{"x.png", "image/png"},
-		{"x.jpg", "image/jpeg"},
-		{"x.webp", "image/webp"},
-		{"x.ico", "image/x-icon"},
-		{"x.woff2", "font/woff2"},
-		{"x.map", "application/json"},
-		{"x.bin", "application/octet-stream"},
-		{"noext", "application/octet-stream"},
+	    {"x.html", "text/html; charset=utf-8"},
+	    {"x.MJS", "text/javascript; charset=utf-8"},
+	    {"x.json", "application/json"},
+	    {"x.svg", "image/svg+xml"},
+	    {"x.png", "image/png"},
+	    {"x.jpg", "image/jpeg"},
+	    {"x.webp", "image/webp"},
+	    {"x.ico", "image/x-icon"},
+	    {"x.woff2", "font/woff2"},
+	    {"x.map", "application/json"},
+	    {"x.bin", "application/octet-stream"},
+	    {"noext", "application/octet-stream"},
 	};
 	struct static_response r;
 	char body[64], rel[64], url[64];
@@ -552,8 +583,9 @@ test_static_content_types(void **state)
 		snprintf(rel, sizeof(rel), "root/a/%s", cases[i].name);
 		tstatic_write(rel, "x");
 		snprintf(url, sizeof(url), "/a/%s", cases[i].name);
-		assert_int_equal(tstatic_get(url, NULL, NULL, 0, &r, body,
-		    sizeof(body)), 200);
+		assert_int_equal(
+		    tstatic_get(url, NULL, NULL, 0, &r, body, sizeof(body)),
+		    200);
 		assert_string_equal(r.content_type, cases[i].type);
 	}
 }
@@ -570,40 +602,39 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup(f, tstatic_reset)
-		T(test_static_root_serves_index),
-		T(test_static_plain_file),
-		T(test_static_dotdot_refused),
-		T(test_static_encoded_dotdot_refused),
-		T(test_static_double_encoded_refused),
-		T(test_static_encoded_slash_refused),
-		T(test_static_nul_refused),
-		T(test_static_backslash_refused),
-		T(test_static_bad_percent_refused),
-		T(test_static_hidden_not_served),
-		T(test_static_directory_not_served),
-		T(test_static_symlink_out_refused),
-		T(test_static_symlink_out_refused_walk),
-		T(test_static_walk_serves_nested),
-		T(test_static_final_symlink_not_followed),
-		T(test_static_etag_match_304),
-		T(test_static_etag_weak_and_list_304),
-		T(test_static_etag_mismatch_200),
-		T(test_static_etag_differs_per_encoding),
-		T(test_static_br_preferred),
-		T(test_static_gzip_only),
-		T(test_static_q0_refuses),
-		T(test_static_q_order),
-		T(test_static_star_accepts),
-		T(test_static_no_accept_identity),
-		T(test_static_missing_variant_falls_back),
-		T(test_static_assets_immutable),
-		T(test_static_spa_fallback_route),
-		T(test_static_spa_fallback_not_for_files),
-		T(test_static_content_types),
-		T(test_static_missing_root),
+	    T(test_static_root_serves_index),
+	    T(test_static_plain_file),
+	    T(test_static_dotdot_refused),
+	    T(test_static_encoded_dotdot_refused),
+	    T(test_static_double_encoded_refused),
+	    T(test_static_encoded_slash_refused),
+	    T(test_static_nul_refused),
+	    T(test_static_backslash_refused),
+	    T(test_static_bad_percent_refused),
+	    T(test_static_hidden_not_served),
+	    T(test_static_directory_not_served),
+	    T(test_static_symlink_out_refused),
+	    T(test_static_symlink_out_refused_walk),
+	    T(test_static_walk_serves_nested),
+	    T(test_static_final_symlink_not_followed),
+	    T(test_static_etag_match_304),
+	    T(test_static_etag_weak_and_list_304),
+	    T(test_static_etag_mismatch_200),
+	    T(test_static_etag_differs_per_encoding),
+	    T(test_static_br_preferred),
+	    T(test_static_gzip_only),
+	    T(test_static_q0_refuses),
+	    T(test_static_q_order),
+	    T(test_static_star_accepts),
+	    T(test_static_no_accept_identity),
+	    T(test_static_missing_variant_falls_back),
+	    T(test_static_assets_immutable),
+	    T(test_static_spa_fallback_route),
+	    T(test_static_spa_fallback_not_for_files),
+	    T(test_static_content_types),
+	    T(test_static_missing_root),
 #undef T
 	};
 
-	return (cmocka_run_group_tests(tests, tstatic_setup,
-	    tstatic_teardown));
+	return (cmocka_run_group_tests(tests, tstatic_setup, tstatic_teardown));
 }

@@ -124,8 +124,8 @@ test_task_done_on_loop_thread(void **state)
 	memset(j, 0, sizeof(j));
 	assert_non_null(p = task_pool_new(base, 2, 4));
 	for (i = 0; i < 3; i++)
-		assert_int_equal(task_pool_submit(p, ttask_work, ttask_done,
-		    &j[i]), 0);
+		assert_int_equal(
+		    task_pool_submit(p, ttask_work, ttask_done, &j[i]), 0);
 	/* Never inside submit: the loop has not run yet. */
 	for (i = 0; i < 3; i++)
 		assert_false(j[i].done);
@@ -148,15 +148,15 @@ test_task_queue_full_refused(void **state)
 	memset(j, 0, sizeof(j));
 	assert_non_null(p = task_pool_new(base, 1, 1));
 	/* Job 0 occupies the only thread, job 1 the only queue slot. */
-	assert_int_equal(task_pool_submit(p, ttask_blocking_work, ttask_done,
-	    &j[0]), 0);
+	assert_int_equal(
+	    task_pool_submit(p, ttask_blocking_work, ttask_done, &j[0]), 0);
 	pthread_mutex_lock(&ttask_lock);
 	while (ttask_started < 1)
 		pthread_cond_wait(&ttask_cond, &ttask_lock);
 	pthread_mutex_unlock(&ttask_lock);
 	assert_int_equal(task_pool_submit(p, ttask_work, ttask_done, &j[1]), 0);
 	assert_int_equal(task_pool_submit(p, ttask_work, ttask_done, &j[2]),
-	    -1);
+	                 -1);
 
 	pthread_mutex_lock(&ttask_lock);
 	ttask_open = 1;
@@ -178,8 +178,8 @@ test_task_free_completes_accepted(void **state)
 	memset(j, 0, sizeof(j));
 	assert_non_null(p = task_pool_new(base, 1, 4));
 	for (i = 0; i < 4; i++)
-		assert_int_equal(task_pool_submit(p, ttask_work, ttask_done,
-		    &j[i]), 0);
+		assert_int_equal(
+		    task_pool_submit(p, ttask_work, ttask_done, &j[i]), 0);
 	task_pool_free(p);
 	for (i = 0; i < 4; i++) {
 		assert_true(j[i].worked);
@@ -192,15 +192,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_task_work_off_loop_thread,
-		    ttask_setup, ttask_teardown),
-		cmocka_unit_test_setup_teardown(test_task_done_on_loop_thread,
-		    ttask_setup, ttask_teardown),
-		cmocka_unit_test_setup_teardown(test_task_queue_full_refused,
-		    ttask_setup, ttask_teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_task_free_completes_accepted, ttask_setup,
-		    ttask_teardown),
+	    cmocka_unit_test_setup_teardown(test_task_work_off_loop_thread,
+	                                    ttask_setup, ttask_teardown),
+	    cmocka_unit_test_setup_teardown(test_task_done_on_loop_thread,
+	                                    ttask_setup, ttask_teardown),
+	    cmocka_unit_test_setup_teardown(test_task_queue_full_refused,
+	                                    ttask_setup, ttask_teardown),
+	    cmocka_unit_test_setup_teardown(test_task_free_completes_accepted,
+	                                    ttask_setup, ttask_teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
