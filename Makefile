@@ -8,7 +8,7 @@
 
 CC      ?= gcc
 BUILD   ?= build
-PKGS     = libevent libevent_openssl libpq libcjson openssl
+PKGS     = libevent libevent_openssl libpq libcjson openssl libxml-2.0 libzip
 PKGCFG  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKGLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -111,5 +111,7 @@ format:
 
 clean:
 	rm -rf build
+
+.SECONDARY:
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
