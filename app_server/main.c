@@ -3,6 +3,8 @@
  *
  *   lifted-app serve            serve the App (read-only, as app_reader)
  *   lifted-app migrate          migrate the App database (as its owner)
+ *   lifted-app import-framework DIR [--check] [--strict]
+ *                               replace the framework (as the owner)
  *   lifted-app print-settings   every setting at its default
  *
  * The App has no CMS credentials at all: its router knows only the App
@@ -12,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app_api.h"
 #include "cli.h"
 #include "http.h"
+#include "import_cmd.h"
 #include "log.h"
 #include "router.h"
 #include "server.h"
@@ -42,14 +46,25 @@ app_worker_init(struct worker *w)
 	if (test_routes_mount(w) != 0)
 		return (-1);
 #endif
+	/* The framework and course API, answered from the worker's cache. */
+	if (app_api_mount(w) != 0)
+		return (-1);
 	return (0);
+}
+
+static void
+app_worker_fini(struct worker *w)
+{
+	app_api_fini(w);
+	service_fini(w);
 }
 
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: lifted-app serve | migrate | "
-	    "print-settings\n");
+	    "print-settings |\n"
+	    "       import-framework DIR [--check] [--strict]\n");
 	exit(2);
 }
 
@@ -59,7 +74,8 @@ main(int argc, char **argv)
 	struct server_config sc;
 	int rc;
 
-	if (argc != 2)
+	if (argc < 2 ||
+	    (argc != 2 && strcmp(argv[1], "import-framework") != 0))
 		usage();
 	if (strcmp(argv[1], "print-settings") == 0) {
 		settings_print_defaults(stdout);
@@ -71,6 +87,8 @@ main(int argc, char **argv)
 		    "LIFTED_APP_ADMIN_DATABASE_URL");
 		rc = cli_migrate(&settings, settings.app_admin_database_url,
 		    "app");
+	} else if (strcmp(argv[1], "import-framework") == 0) {
+		rc = import_cmd(&settings, argc - 2, argv + 2);
 	} else if (strcmp(argv[1], "serve") == 0) {
 		cli_require(settings.app_database_url,
 		    "LIFTED_APP_DATABASE_URL");
@@ -79,7 +97,7 @@ main(int argc, char **argv)
 		sc.listen = settings.app_listen;
 		sc.settings = &settings;
 		sc.worker_init = app_worker_init;
-		sc.worker_fini = service_fini;
+		sc.worker_fini = app_worker_fini;
 		rc = server_run(&sc);
 	} else
 		usage();

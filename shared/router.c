@@ -22,6 +22,9 @@ static const struct {
     {"app_health", ROUTER_DB_APP},
     {"app_meta", ROUTER_DB_APP},
     {"cms_health", ROUTER_DB_CMS},
+    /* The App's framework and course cache (app_cache.c). */
+    {"framework_read", ROUTER_DB_APP},
+    {"course_read", ROUTER_DB_APP},
 };
 
 #define ROUTER_NFAMILIES (sizeof(router_families) / sizeof(router_families[0]))
