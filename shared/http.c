@@ -95,8 +95,6 @@ struct http_server {
 	struct http_request *inflight;
 	size_t ninflight;
 	int draining;
-	void (*drain_done)(void *);
-	void *drain_arg;
 	char reject_prefix[48];
 	uint64_t id_prefix;
 	uint64_t id_counter;
@@ -192,23 +190,25 @@ http_server_add_routes(struct http_server *s, const struct http_route *routes,
 }
 
 void
-http_server_drain(struct http_server *s, void (*done)(void *), void *arg)
+http_server_drain(struct http_server *s)
 {
-	if (!s->draining && s->bound != NULL) {
+	if (s->bound != NULL) {
 		evhttp_del_accept_socket(s->ev, s->bound);
 		s->bound = NULL;
 	}
 	s->draining = 1;
-	s->drain_done = done;
-	s->drain_arg = arg;
-	if (s->ninflight == 0 && done != NULL)
-		done(arg);
 }
 
 size_t
 http_server_inflight(const struct http_server *s)
 {
 	return (s->ninflight);
+}
+
+size_t
+http_server_connections(const struct http_server *s)
+{
+	return (guard_open_connections(s->guard));
 }
 
 /* --- small accessors -------------------------------------------------- */
@@ -982,8 +982,6 @@ http_finish(struct http_request *req, int status, struct evbuffer *body)
 	inflight_remove(req);
 	arena_free(req->arena);
 	free(req);
-	if (s->draining && s->ninflight == 0 && s->drain_done != NULL)
-		s->drain_done(s->drain_arg);
 }
 
 void

@@ -108,12 +108,14 @@ void http_server_free(struct http_server *s);
 int http_server_add_routes(struct http_server *s,
     const struct http_route *routes, size_t n);
 
-/* Stops accepting; answers in-flight requests with Connection: close and
- * calls done() once none is left (at once when none is in flight). */
-void http_server_drain(struct http_server *s, void (*done)(void *arg),
-    void *arg);
+/* Stops accepting; later answers carry Connection: close.  The caller
+ * watches http_server_inflight/connections to know when to stop. */
+void http_server_drain(struct http_server *s);
 
 size_t http_server_inflight(const struct http_server *s);
+
+/* Connections open now (idle keep-alive ones included). */
+size_t http_server_connections(const struct http_server *s);
 
 /* --- inside a handler ------------------------------------------------ */
 

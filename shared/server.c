@@ -139,35 +139,53 @@ drop_privileges(const char *runas)
 struct worker_loop {
 	struct worker w;
 	struct event *ev_term;
-	struct event *ev_deadline;
+	struct event *ev_drain;
+	struct timespec stop_at;   /* SIGTERM arrived */
+	struct timespec busy_at;   /* a request was last in flight */
 	int stopping;
 };
 
+static double ms_since(const struct timespec *t);
+
+/*
+ * Draining, checked every DRAIN_TICK_MS after SIGTERM.  The worker exits
+ * once no request is in flight and every connection has closed (answers
+ * during a drain carry Connection: close, and a connection closes only
+ * after its answer reached the kernel), or once DRAIN_IDLE_MS have passed
+ * with nothing in flight (idle keep-alive connections), or at
+ * LIFTED_SHUTDOWN_TIMEOUT_S.  Exiting as soon as the last answer was
+ * queued would lose it: it is written on a later loop pass.
+ */
+#define DRAIN_TICK_MS 20
+#define DRAIN_IDLE_MS 1000
+
 static void
-worker_drained(void *arg)
+worker_drain_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker_loop *wl = arg;
-
-	event_base_loopexit(wl->w.base, NULL);
-}
-
-static void
-worker_deadline(evutil_socket_t fd, short what, void *arg)
-{
-	struct worker_loop *wl = arg;
+	size_t inflight = http_server_inflight(wl->w.http);
 
 	(void)fd;
 	(void)what;
-	log_warn("shutdown time-out: %zu requests still in flight",
-	    http_server_inflight(wl->w.http));
-	event_base_loopexit(wl->w.base, NULL);
+	if (inflight > 0)
+		clock_gettime(CLOCK_MONOTONIC, &wl->busy_at);
+	if (ms_since(&wl->stop_at) >
+	    wl->w.settings->shutdown_timeout_s * 1000.0) {
+		if (inflight > 0)
+			log_warn("shutdown time-out: %zu requests still in "
+			    "flight", inflight);
+		event_base_loopexit(wl->w.base, NULL);
+	} else if (inflight == 0 &&
+	    (http_server_connections(wl->w.http) == 0 ||
+	    ms_since(&wl->busy_at) > DRAIN_IDLE_MS))
+		event_base_loopexit(wl->w.base, NULL);
 }
 
 static void
 worker_sigterm(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker_loop *wl = arg;
-	struct timeval tv;
+	struct timeval tick = {0, DRAIN_TICK_MS * 1000};
 
 	(void)fd;
 	(void)what;
@@ -176,12 +194,13 @@ worker_sigterm(evutil_socket_t fd, short what, void *arg)
 	wl->stopping = 1;
 	log_info("draining %zu in-flight requests",
 	    http_server_inflight(wl->w.http));
-	tv.tv_sec = wl->w.settings->shutdown_timeout_s;
-	tv.tv_usec = 0;
-	wl->ev_deadline = evtimer_new(wl->w.base, worker_deadline, wl);
-	if (wl->ev_deadline != NULL)
-		evtimer_add(wl->ev_deadline, &tv);
-	http_server_drain(wl->w.http, worker_drained, wl);
+	clock_gettime(CLOCK_MONOTONIC, &wl->stop_at);
+	wl->busy_at = wl->stop_at;
+	http_server_drain(wl->w.http);
+	wl->ev_drain = event_new(wl->w.base, -1, EV_PERSIST, worker_drain_tick,
+	    wl);
+	if (wl->ev_drain == NULL || event_add(wl->ev_drain, &tick) != 0)
+		event_base_loopexit(wl->w.base, NULL);
 }
 
 static void __attribute__((noreturn))
@@ -240,8 +259,8 @@ worker_main(const struct server_config *cfg, int id, int listen_fd,
 	if (cfg->worker_fini != NULL)
 		cfg->worker_fini(&wl.w);
 	http_server_free(wl.w.http);
-	if (wl.ev_deadline != NULL)
-		event_free(wl.ev_deadline);
+	if (wl.ev_drain != NULL)
+		event_free(wl.ev_drain);
 	event_free(wl.ev_term);
 	event_base_free(wl.w.base);
 	log_info("worker %d stopped", id);
