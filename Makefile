@@ -42,7 +42,8 @@ SHARED_OBJ  = $(call obj,$(SHARED_SRC))
 UNIT_BIN    = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 
 BINS = $(BUILD)/lifted-app $(BUILD)/lifted-cms $(BUILD)/lifted-scraper
-# Until the single-page apps land, each server serves a placeholder page.
+# The App's single-page app is built from app_server/frontend; until the
+# CMS's lands, the CMS serves a placeholder page.
 STATIC = $(BUILD)/static/app/index.html $(BUILD)/static/cms/index.html
 
 .PHONY: all bins unit check check-unit check-integration deps run test bench \
@@ -51,9 +52,26 @@ all: bins
 
 bins: $(BINS) $(STATIC)
 
-$(BUILD)/static/app/index.html: app_server/placeholder/index.html
-	@mkdir -p $(dir $@)
-	cp $< $@
+# The App's single-page app (docs/frontend.md): Vite build, the licence
+# page (scripts/terms), .gz/.br siblings. Built in static/app.tmp and moved
+# into place, so a failed build never leaves a tree that looks current;
+# rebuilt when a source, the lock file or a build script changes.
+# `npm ci` belongs to `make deps`, never to `make`.
+APP_FE     = app_server/frontend
+APP_FE_SRC = $(shell find $(APP_FE)/src $(APP_FE)/public -type f 2>/dev/null) \
+             $(APP_FE)/index.html $(APP_FE)/vite.config.js \
+             $(APP_FE)/package.json $(APP_FE)/package-lock.json \
+             $(APP_FE)/scripts/compress.mjs scripts/terms
+
+$(BUILD)/static/app/index.html: $(APP_FE_SRC)
+	@test -x $(APP_FE)/node_modules/.bin/vite || \
+	    { echo "$(APP_FE)/node_modules is missing: run make deps" >&2; exit 1; }
+	@rm -rf $(BUILD)/static/app.tmp
+	cd $(APP_FE) && node_modules/.bin/vite build --logLevel warn \
+	    --outDir $(abspath $(BUILD))/static/app.tmp --emptyOutDir
+	scripts/terms --frontend $(APP_FE) --out $(BUILD)/static/app.tmp
+	node $(APP_FE)/scripts/compress.mjs $(BUILD)/static/app.tmp
+	rm -rf $(BUILD)/static/app && mv $(BUILD)/static/app.tmp $(BUILD)/static/app
 
 $(BUILD)/static/cms/index.html: cms_server/placeholder/index.html
 	@mkdir -p $(dir $@)
