@@ -74,6 +74,7 @@ struct http_request {
 	unsigned char *body;
 	size_t body_len;
 	void *data;
+	void *auth;
 	struct http_request *prev, *next; /* in-flight list */
 };
 
@@ -95,6 +96,8 @@ struct http_server {
 	struct http_request *inflight;
 	size_t ninflight;
 	int draining;
+	http_gate gate;
+	void *gate_arg;
 	char reject_prefix[48];
 	uint64_t id_prefix;
 	uint64_t id_counter;
@@ -879,11 +882,13 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 			    NULL);
 			return;
 		}
-		if (req->method == HTTP_GET || req->method == HTTP_HEAD) {
-			serve_static(req);
+		if (req->method != HTTP_GET && req->method != HTTP_HEAD) {
+			http_respond_error(req, 404, "not found", NULL);
 			return;
 		}
-		http_respond_error(req, 404, "not found", NULL);
+		if (s->gate == NULL ||
+		    s->gate(req, NULL, s->gate_arg) == HTTP_GATE_PASS)
+			serve_static(req);
 		return;
 	}
 	if ((fields = http_validate(req, query)) != NULL) {
@@ -905,7 +910,37 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 			req->body_len = len;
 		}
 	}
-	req->route->handler(req);
+	if (s->gate == NULL ||
+	    s->gate(req, req->route, s->gate_arg) == HTTP_GATE_PASS)
+		req->route->handler(req);
+}
+
+void
+http_resume(struct http_request *req)
+{
+	if (req->route != NULL)
+		req->route->handler(req);
+	else
+		serve_static(req);
+}
+
+void
+http_server_set_gate(struct http_server *s, http_gate gate, void *arg)
+{
+	s->gate = gate;
+	s->gate_arg = arg;
+}
+
+void
+http_set_auth(struct http_request *req, void *auth)
+{
+	req->auth = auth;
+}
+
+void *
+http_get_auth(const struct http_request *req)
+{
+	return (req->auth);
 }
 
 /* --- answering ---------------------------------------------------------- */

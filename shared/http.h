@@ -117,6 +117,25 @@ size_t http_server_inflight(const struct http_server *s);
 /* Connections open now (idle keep-alive ones included). */
 size_t http_server_connections(const struct http_server *s);
 
+/*
+ * A gate runs before every handler (after parameter validation) and
+ * before static files (route NULL): the CMS checks the session there.
+ * It returns HTTP_GATE_PASS to go on at once, or HTTP_GATE_HELD when it
+ * has answered the request or will go on later, after a database round
+ * trip, with http_resume (or answer instead).
+ */
+enum { HTTP_GATE_PASS = 0, HTTP_GATE_HELD = 1 };
+typedef int (*http_gate)(struct http_request *req,
+    const struct http_route *route, void *arg);
+void http_server_set_gate(struct http_server *s, http_gate gate, void *arg);
+
+/* Runs the handler (or the static file) a gate held back. */
+void http_resume(struct http_request *req);
+
+/* What the gate learnt (the CMS session), for the handler to read. */
+void http_set_auth(struct http_request *req, void *auth);
+void *http_get_auth(const struct http_request *req);
+
 /* --- inside a handler ------------------------------------------------ */
 
 /* The request's arena, freed when the answer has been sent. */
