@@ -41,6 +41,23 @@
  * its source what the kernel would not take, waiting on its own EV_WRITE
  * event; evhttp hears "written" only when everything is in the kernel.
  *
+ * So the socket bufferevent never writes, and its write side is disabled
+ * (bufferevent_filter_new() enabled it).  That is not only tidiness: its
+ * write callback, be_filter_writecb() in libevent 2.1.12, runs the output
+ * filter without holding a reference on the filter bufferevent, unlike
+ * bufferevent_filtered_outbuf_cb() and be_filter_flush().  When our filter
+ * reports a reply written from there, evhttp's write callback frees the
+ * connection at once (refcount 0: the filter's events are cancelled and
+ * its finalizer queued), and be_filter_process_output() then re-adds the
+ * filter's ev_write with evhttp's write timeout (its closing
+ * BEV_RESET_GENERIC_WRITE_TIMEOUT; event_callback_finalize_many_() marks
+ * only ev_read as finalizing, so nothing refuses it).  The finalizer
+ * frees the filter with that event still in the base's timer heap: the
+ * next event_add read freed memory, and the corrupt heap could spin the
+ * loop.
+ * With the write side disabled the output filter only runs from
+ * guard_outbuf_cb's event via bufferevent_flush(), which holds a reference.
+ *
  * Lingering close.  After a rejection the client is usually still sending
  * (a body we refused, more header bytes); closing a socket with unread
  * input makes the kernel send RST, which can destroy the reply before the
@@ -508,15 +525,13 @@ guard_filter_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
 	evutil_socket_t fd;
 	int n, wrote = 0;
 
+	/* dst, the socket bufferevent's output, is never used: its write
+	 * side is disabled (see the top). */
+	(void)dst;
 	(void)lim;
 	(void)mode;
 	if ((fd = bufferevent_getfd(c->bev)) < 0)
 		return (BEV_NEED_MORE);
-	/* Nothing of ours is ever in dst, but keep order if it were. */
-	if (evbuffer_get_length(dst) > 0) {
-		evbuffer_add_buffer(dst, src);
-		return (BEV_OK);
-	}
 	while (evbuffer_get_length(src) > 0) {
 		if ((n = evbuffer_write(src, fd)) > 0) {
 			wrote = 1;
@@ -685,6 +700,13 @@ guard_wrap(struct guard *g, struct bufferevent *underlying)
 	c->bev = bev;
 	g->refs++;
 	g->nconns++;
+	/* We write to the socket ourselves; see the top for why its write
+	 * callback must never run. */
+	if (bufferevent_disable(underlying, EV_WRITE) == -1) {
+		log_warn("guard: cannot wrap a connection");
+		bufferevent_free(bev);
+		return (NULL);
+	}
 	if (evbuffer_add_cb(bufferevent_get_output(bev), guard_outbuf_cb, c) ==
 	    NULL) {
 		log_warn("guard: cannot wrap a connection (out of memory)");

@@ -1,8 +1,12 @@
 /*
  * Unit tests for guard_scan_headers(), the pure framing behind the
  * connection guard: when a header block is complete, how long it and its
- * body are, and which status a request that breaks a limit gets.
+ * body are, and which status a request that breaks a limit gets; and for
+ * the connection filter's lifetime against an event loop.
  */
+#include <sys/socket.h>
+
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,8 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
 
 #include "guard.h"
 
@@ -277,6 +285,110 @@ test_guard_pipelined_after_body(void **state)
 	assert_int_equal(blen2, 0);
 }
 
+/* What evhttp does with a "Connection: close" request: reply from the
+ * read callback, then free the bufferevent from the write callback. */
+struct tguard_conn {
+	struct bufferevent *bev;
+	int replied;
+	int freed;
+};
+
+static void
+tguard_readcb(struct bufferevent *bev, void *arg)
+{
+	struct tguard_conn *t = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	evbuffer_drain(in, evbuffer_get_length(in));
+	if (t->replied++ > 0)
+		return;
+	bufferevent_disable(bev, EV_READ);
+	assert_int_equal(evbuffer_add(bufferevent_get_output(bev), "reply", 5),
+	                 0);
+	assert_int_equal(bufferevent_enable(bev, EV_WRITE), 0);
+}
+
+/* evhttp always sets one; the guard takes a NULL one to mean "freed". */
+static void
+tguard_eventcb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)arg;
+	fail_msg("unexpected bufferevent event 0x%x", (unsigned)what);
+}
+
+static void
+tguard_writecb(struct bufferevent *bev, void *arg)
+{
+	struct tguard_conn *t = arg;
+
+	if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+		return;
+	bufferevent_free(bev);
+	t->bev = NULL;
+	t->freed = 1;
+}
+
+/*
+ * Regression: the request arrives with the connection, so the socket's
+ * read and write readiness are reported in the same loop pass.  The reply
+ * used to be sent from the underlying bufferevent's write callback, where
+ * libevent holds no reference on the filter: freeing it there and then
+ * re-arming its write timeout left a freed event in the timer heap (a
+ * use-after-free at the next event_add, or at event_base_free).  Once the
+ * connection is finalized, nothing of it may remain added to the base.
+ */
+static void
+test_guard_conn_close_leaves_no_event(void **state)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+	struct timeval tv = {30, 0};
+	struct event_base *base;
+	struct guard *g;
+	struct tguard_conn t = {0};
+	char buf[64];
+	ssize_t n;
+	int sv[2], i;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_not_equal(fcntl(sv[0], F_SETFL, O_NONBLOCK), -1);
+	assert_non_null(base = event_base_new());
+	assert_non_null(g = guard_new(base, &tguard_cfg));
+	assert_non_null(t.bev = guard_bevcb(base, g));
+	assert_int_equal(guard_open_connections(g), 1);
+
+	/* evhttp_get_request_connection(), then evhttp_start_read_(). */
+	assert_int_equal(bufferevent_setfd(t.bev, sv[0]), 0);
+	bufferevent_setcb(t.bev, tguard_readcb, tguard_writecb, tguard_eventcb,
+	                  &t);
+	assert_int_equal(bufferevent_set_timeouts(t.bev, &tv, &tv), 0);
+	assert_int_equal(bufferevent_disable(t.bev, EV_WRITE), 0);
+	assert_int_equal(bufferevent_enable(t.bev, EV_READ), 0);
+	assert_int_equal(write(sv[1], req, sizeof(req) - 1),
+	                 (ssize_t)(sizeof(req) - 1));
+
+	for (i = 0; i < 20 && guard_open_connections(g) > 0; i++)
+		assert_int_not_equal(event_base_loop(base, EVLOOP_NONBLOCK),
+		                     -1);
+	assert_int_equal(t.freed, 1);
+	assert_int_equal(guard_open_connections(g), 0);
+	assert_int_equal(
+	    event_base_get_num_events(base, EVENT_BASE_COUNT_ADDED), 0);
+	assert_int_equal(
+	    event_base_get_num_events(base, EVENT_BASE_COUNT_ACTIVE), 0);
+
+	n = read(sv[1], buf, sizeof(buf));
+	assert_int_equal(n, 5);
+	assert_memory_equal(buf, "reply", 5);
+	/* BEV_OPT_CLOSE_ON_FREE: the peer sees end of file. */
+	assert_int_equal(read(sv[1], buf, sizeof(buf)), 0);
+
+	guard_free(g);
+	event_base_free(base);
+	close(sv[1]);
+}
+
 int
 main(void)
 {
@@ -297,6 +409,7 @@ main(void)
 	    cmocka_unit_test(test_guard_nul_400),
 	    cmocka_unit_test(test_guard_body_on_head_400),
 	    cmocka_unit_test(test_guard_pipelined_after_body),
+	    cmocka_unit_test(test_guard_conn_close_leaves_no_event),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
