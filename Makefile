@@ -8,7 +8,8 @@
 
 CC      ?= gcc
 BUILD   ?= build
-PKGS     = libevent libevent_openssl libpq libcjson openssl libxml-2.0 libzip
+PKGS     = libevent libevent_openssl libpq libcjson openssl libxml-2.0 libzip \
+           libargon2
 PKGCFG  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKGLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -42,9 +43,10 @@ SHARED_OBJ  = $(call obj,$(SHARED_SRC))
 UNIT_BIN    = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 
 BINS = $(BUILD)/lifted-app $(BUILD)/lifted-cms $(BUILD)/lifted-scraper
-# The App's single-page app is built from app_server/frontend; until the
-# CMS's lands, the CMS serves a placeholder page.
-STATIC = $(BUILD)/static/app/index.html $(BUILD)/static/cms/index.html
+# The single-page apps: the App's from app_server/frontend; the CMS's
+# static root holds a copy of the App's (the mirror) with the CMS's own
+# from cms_server/frontend under cms/.
+STATIC = $(BUILD)/static/app/index.html $(BUILD)/static/cms/cms/index.html
 
 .PHONY: all bins unit check check-unit check-integration deps run test bench \
         format clean
@@ -73,9 +75,26 @@ $(BUILD)/static/app/index.html: $(APP_FE_SRC)
 	node $(APP_FE)/scripts/compress.mjs $(BUILD)/static/app.tmp
 	rm -rf $(BUILD)/static/app && mv $(BUILD)/static/app.tmp $(BUILD)/static/app
 
-$(BUILD)/static/cms/index.html: cms_server/placeholder/index.html
-	@mkdir -p $(dir $@)
-	cp $< $@
+# The CMS's static root (docs/frontend.md): the App's built tree at the
+# root (the CMS mirrors the App's pages behind login) and the CMS's own
+# single-page app (Vite, base /cms/) under cms/, with .gz/.br siblings.
+# Built in static/cms.tmp and moved into place like the App's; rebuilt
+# when the App's tree or a CMS source changes.
+CMS_FE     = cms_server/frontend
+CMS_FE_SRC = $(shell find $(CMS_FE)/src $(CMS_FE)/public -type f 2>/dev/null) \
+             $(CMS_FE)/index.html $(CMS_FE)/vite.config.js \
+             $(CMS_FE)/package.json $(CMS_FE)/package-lock.json \
+             $(APP_FE)/scripts/compress.mjs
+
+$(BUILD)/static/cms/cms/index.html: $(CMS_FE_SRC) $(BUILD)/static/app/index.html
+	@test -x $(CMS_FE)/node_modules/.bin/vite || \
+	    { echo "$(CMS_FE)/node_modules is missing: run make deps" >&2; exit 1; }
+	@rm -rf $(BUILD)/static/cms.tmp
+	cp -a $(BUILD)/static/app $(BUILD)/static/cms.tmp
+	cd $(CMS_FE) && node_modules/.bin/vite build --logLevel warn \
+	    --outDir $(abspath $(BUILD))/static/cms.tmp/cms --emptyOutDir
+	node $(APP_FE)/scripts/compress.mjs $(BUILD)/static/cms.tmp/cms
+	rm -rf $(BUILD)/static/cms && mv $(BUILD)/static/cms.tmp $(BUILD)/static/cms
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -5,7 +5,13 @@
  *   lifted-cms migrate          migrate the CMS database (never the App's:
  *                               the CMS runs no DDL there)
  *   lifted-cms print-settings   every setting at its default
+ *   lifted-cms createsuperuser --username NAME [--password-file F]
+ *                               a staff account with every permission
  *
+ * Everything the CMS serves is behind its login (cms_server/session.c):
+ * its own API under /cms/api/, and the App's routes and pages (the
+ * mirror, SPEC section 7), answered from the App database through the
+ * cms_publisher pool.
  * The CMS router holds two pools: its own database (as owner) and the App
  * database as cms_publisher, reached over the restricted port.
  */
@@ -13,13 +19,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin.h"
+#include "app_api.h"
 #include "cli.h"
 #include "http.h"
 #include "log.h"
 #include "router.h"
 #include "server.h"
 #include "service.h"
+#include "session.h"
 #include "settings.h"
+#include "users_cmd.h"
+
 
 #ifdef LIFTED_TESTING
 #include "../tests/server/test_routes.h"
@@ -43,14 +54,30 @@ cms_worker_init(struct worker *w)
 	if (test_routes_mount(w) != 0)
 		return (-1);
 #endif
+	if (cms_session_init(w, &settings) != 0)
+		return (-1);
+	if (cms_admin_mount(w) != 0)
+		return (-1);
+	/* The App mirror: its routes, its cache, read as cms_publisher. */
+	if (app_api_mount_with(w, settings.cms_app_database_url) != 0)
+		return (-1);
 	return (0);
+}
+
+static void
+cms_worker_fini(struct worker *w)
+{
+	app_api_fini(w);
+	service_fini(w);
 }
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: lifted-cms serve | migrate | "
-	    "print-settings\n");
+	fprintf(stderr,
+	        "usage: lifted-cms serve | migrate | "
+	        "print-settings |\n"
+	        "       createsuperuser --username NAME [--password-file F]\n");
 	exit(2);
 }
 
@@ -60,7 +87,7 @@ main(int argc, char **argv)
 	struct server_config sc;
 	int rc;
 
-	if (argc != 2)
+	if (argc < 2 || (argc != 2 && strcmp(argv[1], "createsuperuser") != 0))
 		usage();
 	if (strcmp(argv[1], "print-settings") == 0) {
 		settings_print_defaults(stdout);
@@ -69,20 +96,24 @@ main(int argc, char **argv)
 	cli_settings(&settings, "cms");
 	if (strcmp(argv[1], "migrate") == 0) {
 		cli_require(settings.cms_database_url,
-		    "LIFTED_CMS_DATABASE_URL");
+		            "LIFTED_CMS_DATABASE_URL");
 		rc = cli_migrate(&settings, settings.cms_database_url, "cms");
+	} else if (strcmp(argv[1], "createsuperuser") == 0) {
+		cli_require(settings.cms_database_url,
+		            "LIFTED_CMS_DATABASE_URL");
+		rc = users_cmd_createsuperuser(&settings, argc - 2, argv + 2);
 	} else if (strcmp(argv[1], "serve") == 0) {
 		cli_require(settings.cms_database_url,
-		    "LIFTED_CMS_DATABASE_URL");
+		            "LIFTED_CMS_DATABASE_URL");
 		cli_require(settings.cms_app_database_url,
-		    "LIFTED_CMS_APP_DATABASE_URL");
+		            "LIFTED_CMS_APP_DATABASE_URL");
 		cli_require(settings.secret_key, "LIFTED_SECRET_KEY");
 		memset(&sc, 0, sizeof(sc));
 		sc.proc = "cms";
 		sc.listen = settings.cms_listen;
 		sc.settings = &settings;
 		sc.worker_init = cms_worker_init;
-		sc.worker_fini = service_fini;
+		sc.worker_fini = cms_worker_fini;
 		rc = server_run(&sc);
 	} else
 		usage();

@@ -25,6 +25,10 @@ static const struct {
     /* The App's framework and course cache (app_cache.c). */
     {"framework_read", ROUTER_DB_APP},
     {"course_read", ROUTER_DB_APP},
+    /* CMS accounts, sessions, throttling, audit (cms_server/session.c). */
+    {"cms_auth", ROUTER_DB_CMS},
+    /* CMS users, groups, grants, audit log viewer (cms_server/admin.c). */
+    {"cms_admin", ROUTER_DB_CMS},
 };
 
 #define ROUTER_NFAMILIES (sizeof(router_families) / sizeof(router_families[0]))

@@ -120,6 +120,14 @@ static const struct setting setting_table[] = {
 	"database connections per worker and database"},
     {"LIFTED_DB_QUEUE_MAX", SET_INT, "128", S(db_queue_max), 0, 100000,
 	"queries waiting for a connection per worker before 503"},
+    {"LIFTED_SESSION_IDLE_S", SET_INT, "1800", S(session_idle_s), 1, 86400,
+	"a CMS session ends after this long without a request"},
+    {"LIFTED_SESSION_MAX_S", SET_INT, "43200", S(session_max_s), 1,
+	2592000, "a CMS session ends this long after its login"},
+    {"LIFTED_ARGON2_T_COST", SET_INT, "3", S(argon2_t_cost), 1, 100,
+	"Argon2id passes for CMS passwords (about 130 ms with 64 MiB)"},
+    {"LIFTED_ARGON2_M_KIB", SET_INT, "65536", S(argon2_m_kib), 8, 4194304,
+	"Argon2id memory in KiB for CMS passwords"},
 };
 
 #define NSETTINGS (sizeof(setting_table) / sizeof(setting_table[0]))

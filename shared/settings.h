@@ -58,6 +58,10 @@ struct settings {
 	int shutdown_timeout_s;
 	int db_pool_size;
 	int db_queue_max;
+	int session_idle_s;
+	int session_max_s;
+	int argon2_t_cost;
+	int argon2_m_kib;
 };
 
 /* Fills s from envp (a NULL-terminated "NAME=value" array, as environ).

@@ -82,6 +82,496 @@ const struct sql_stmt sql_stmts[] = {
      "ORDER BY c.id), '[]') FROM courses c "
      "LEFT JOIN levels l ON l.id = c.level_id "
      "LEFT JOIN formats f ON f.id = c.format_id))::text"},
+
+    /*
+     * CMS accounts and sessions (cms_server/session.c, auth.c; schema in
+     * migrations/cms/0002_auth.sql).  Tokens travel as hex digests, never
+     * as the token itself.
+     *
+     * The session check of every CMS request: one round trip that returns
+     * the user with its permissions, or no row when the session is
+     * unknown, pending a second factor, idle ($2 s) or too old ($3 s), or
+     * its user is disabled.  last_seen_at is written only when older than
+     * $4 s (a tenth of the idle limit, at most a minute): a write per
+     * request would serialise a user's parallel requests on the row lock
+     * and cost a WAL flush each.
+     */
+    {"auth.session_load", "cms_auth", SQL_WRITE,
+     "WITH s AS (SELECT s.id, s.user_id, s.csrf, s.last_seen_at "
+     "FROM sessions s JOIN users u ON u.id = s.user_id AND NOT u.disabled "
+     "WHERE s.token_hash = decode($1, 'hex') AND s.stage = 'full' "
+     "AND s.last_seen_at > now() - make_interval(secs => $2::int) "
+     "AND s.created_at > now() - make_interval(secs => $3::int)), "
+     "t AS (UPDATE sessions SET last_seen_at = now() FROM s "
+     "WHERE sessions.id = s.id "
+     "AND s.last_seen_at < now() - make_interval(secs => $4::float8)) "
+     "SELECT s.id, u.id, u.username, s.csrf, u.must_change_password, "
+     "coalesce(t.enabled, false), "
+     "coalesce((SELECT string_agg(DISTINCT gp.permission, ',') "
+     "FROM user_groups ug JOIN group_permissions gp "
+     "ON gp.group_id = ug.group_id WHERE ug.user_id = u.id), '') "
+     "FROM s JOIN users u ON u.id = s.user_id "
+     "LEFT JOIN totp t ON t.user_id = u.id"},
+    /*
+     * Seconds a login must still wait ($1 name as typed, lower-cased;
+     * $2 client).  Failures in the last 15 minutes (for the account:
+     * since its last success) beyond a free allowance (5 per account,
+     * 20 per address) each double the wait after the latest failure,
+     * up to 900 s.
+     */
+    {"auth.throttle", "cms_auth", SQL_READ,
+     "WITH a AS (SELECT count(*) AS n, max(at) AS last FROM login_attempts "
+     "WHERE username = $1 AND NOT success "
+     "AND at > now() - interval '15 minutes' AND at > coalesce((SELECT "
+     "max(at) FROM login_attempts WHERE username = $1 AND success), "
+     "'-infinity')), "
+     "c AS (SELECT count(*) AS n, max(at) AS last FROM login_attempts "
+     "WHERE client = $2 AND NOT success "
+     "AND at > now() - interval '15 minutes') "
+     "SELECT greatest(0, "
+     "CASE WHEN a.n >= 5 THEN ceil(extract(epoch FROM a.last - now()) + "
+     "least(900, power(2, a.n - 4))) ELSE 0 END, "
+     "CASE WHEN c.n >= 20 THEN ceil(extract(epoch FROM c.last - now()) + "
+     "least(900, power(2, c.n - 19))) ELSE 0 END)::int FROM a, c"},
+    {"auth.attempt_insert", "cms_auth", SQL_WRITE,
+     "INSERT INTO login_attempts (username, client, success) "
+     "VALUES ($1, $2, $3::boolean)"},
+    {"auth.user_by_name", "cms_auth", SQL_READ,
+     "SELECT u.id, u.username, u.password_hash, u.disabled, "
+     "coalesce(t.enabled, false) FROM users u "
+     "LEFT JOIN totp t ON t.user_id = u.id "
+     "WHERE lower(u.username) = lower($1)"},
+    /* A new session; the one the browser held before (if any) ends, so
+     * a planted cookie never becomes a logged-in session, and the user's
+     * expired sessions ($7 idle, $8 absolute limit, 300 s pending) go. */
+    {"auth.session_create", "cms_auth", SQL_WRITE,
+     "WITH d AS (DELETE FROM sessions WHERE $6::text IS NOT NULL "
+     "AND token_hash = decode($6, 'hex')), "
+     "x AS (DELETE FROM sessions WHERE user_id = $2::bigint "
+     "AND (last_seen_at < now() - make_interval(secs => $7::int) "
+     "OR created_at < now() - make_interval(secs => $8::int) "
+     "OR (stage = 'totp' AND created_at < now() - interval '300 seconds'))) "
+     "INSERT INTO sessions (token_hash, user_id, stage, csrf, client) "
+     "VALUES (decode($1, 'hex'), $2::bigint, $3, $4, $5) RETURNING id"},
+    {"auth.session_delete", "cms_auth", SQL_WRITE,
+     "DELETE FROM sessions WHERE id = $1::bigint"},
+    /* A session waiting for its second factor (300 s at most). */
+    {"auth.pending_load", "cms_auth", SQL_READ,
+     "SELECT s.id, u.id, u.username, encode(t.secret, 'hex'), t.last_step, "
+     "coalesce((SELECT string_agg(r.id || ':' || encode(r.code_hash, "
+     "'hex'), ',') FROM recovery_codes r WHERE r.user_id = u.id "
+     "AND r.used_at IS NULL), '') "
+     "FROM sessions s JOIN users u ON u.id = s.user_id "
+     "JOIN totp t ON t.user_id = u.id AND t.enabled "
+     "WHERE s.token_hash = decode($1, 'hex') AND s.stage = 'totp' "
+     "AND s.created_at > now() - interval '300 seconds' "
+     "AND NOT u.disabled"},
+    /* The step check is repeated here so two requests racing with one
+     * code cannot both win. */
+    {"auth.totp_use", "cms_auth", SQL_WRITE,
+     "UPDATE totp SET last_step = $2::bigint WHERE user_id = $1::bigint "
+     "AND enabled AND last_step < $2::bigint RETURNING user_id"},
+    {"auth.recovery_use", "cms_auth", SQL_WRITE,
+     "UPDATE recovery_codes SET used_at = now() WHERE id = $1::bigint "
+     "AND user_id = $2::bigint AND used_at IS NULL RETURNING id"},
+    /* Second factor passed: a new token for the same row. */
+    {"auth.session_promote", "cms_auth", SQL_WRITE,
+     "UPDATE sessions SET stage = 'full', token_hash = decode($2, 'hex'), "
+     "created_at = now(), last_seen_at = now() "
+     "WHERE id = $1::bigint AND stage = 'totp' RETURNING id"},
+    {"auth.user_hash", "cms_auth", SQL_READ,
+     "SELECT password_hash FROM users WHERE id = $1::bigint"},
+    /* New password; every other session of the user ends. */
+    {"auth.password_set", "cms_auth", SQL_WRITE,
+     "WITH u AS (UPDATE users SET password_hash = $2, "
+     "must_change_password = false, updated_at = now() "
+     "WHERE id = $1::bigint RETURNING id), "
+     "d AS (DELETE FROM sessions WHERE user_id IN (SELECT id FROM u) "
+     "AND id <> $3::bigint RETURNING 1) "
+     "SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM d)"},
+    {"auth.sessions_revoke", "cms_auth", SQL_WRITE,
+     "WITH d AS (DELETE FROM sessions WHERE user_id = $1::bigint "
+     "RETURNING 1) SELECT count(*) FROM d"},
+    /* Enrolment: a new secret unless TOTP is already on. */
+    {"auth.totp_start", "cms_auth", SQL_WRITE,
+     "INSERT INTO totp (user_id, secret) VALUES ($1::bigint, "
+     "decode($2, 'hex')) ON CONFLICT (user_id) DO UPDATE "
+     "SET secret = EXCLUDED.secret, last_step = 0, created_at = now() "
+     "WHERE NOT totp.enabled RETURNING user_id"},
+    {"auth.totp_pending", "cms_auth", SQL_READ,
+     "SELECT encode(secret, 'hex'), last_step FROM totp "
+     "WHERE user_id = $1::bigint AND NOT enabled"},
+    /* Confirmed: TOTP on, and the ten recovery codes replace any old. */
+    {"auth.totp_enable", "cms_auth", SQL_WRITE,
+     "WITH t AS (UPDATE totp SET enabled = true, confirmed_at = now(), "
+     "last_step = $2::bigint WHERE user_id = $1::bigint AND NOT enabled "
+     "RETURNING user_id), "
+     "d AS (DELETE FROM recovery_codes WHERE user_id IN "
+     "(SELECT user_id FROM t)), "
+     "i AS (INSERT INTO recovery_codes (user_id, code_hash) "
+     "SELECT t.user_id, decode(h, 'hex') FROM t, unnest($3::text[]) h "
+     "RETURNING 1) SELECT count(*) FROM i"},
+    {"auth.audit_insert", "cms_auth", SQL_WRITE,
+     "INSERT INTO audit_log (actor_id, actor_username, action, "
+     "target_type, target_id, before, after, client, comment) "
+     "VALUES ($1::bigint, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9) "
+     "RETURNING id"},
+
+    /*
+     * CMS administration (cms_server/admin.c): users, groups, grants and
+     * the audit log.  Each change is one statement whose CTEs check the
+     * target and the lock-out guard, change the rows, revoke sessions
+     * where the action calls for it and write the audit row, so it is
+     * all-or-nothing.  Changes return one row (status, body JSON); the
+     * last two parameters are the actor's user id and client address.
+     */
+    {"cms_admin.users_list", "cms_admin", SQL_READ,
+     "SELECT json_build_object('users', coalesce(json_agg( "
+     "json_build_object('id', u.id, 'username', u.username, "
+     "'disabled', u.disabled, "
+     "'must_change_password', u.must_change_password, "
+     "'totp_enabled', coalesce(t.enabled, false), "
+     "'groups', (SELECT coalesce(json_agg(json_build_object( "
+     "'id', g.id, 'name', g.name) ORDER BY lower(g.name), g.id), '[]') "
+     "FROM user_groups ug JOIN groups g ON g.id = ug.group_id "
+     "WHERE ug.user_id = u.id), "
+     "'last_login', (SELECT to_char(max(la.at), "
+     "'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM') FROM login_attempts la "
+     "WHERE la.username = lower(u.username) AND la.success), "
+     "'created_at', to_char(u.created_at, "
+     "'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')) "
+     "ORDER BY lower(u.username), u.id), '[]'))::text "
+     "FROM users u LEFT JOIN totp t ON t.user_id = u.id"},
+    {"cms_admin.user_create", "cms_admin", SQL_WRITE,
+     "WITH want AS (SELECT DISTINCT unnest($3::bigint[]) AS g), "
+     "chk AS (SELECT (SELECT count(*) FROM groups "
+     "WHERE id IN (SELECT g FROM want)) = "
+     "(SELECT count(*) FROM want) AS groups_ok), "
+     "ins AS (INSERT INTO users "
+     "(username, password_hash, must_change_password) "
+     "SELECT $1::text, $2::text, true FROM chk WHERE groups_ok "
+     "RETURNING id, username), "
+     "ug AS (INSERT INTO user_groups (user_id, group_id) "
+     "SELECT ins.id, want.g FROM ins, want), "
+     "res AS (SELECT ins.id, json_build_object('id', ins.id, "
+     "'username', ins.username, 'disabled', false, "
+     "'must_change_password', true, "
+     "'groups', (SELECT coalesce(json_agg(json_build_object( "
+     "'id', g.id, 'name', g.name) ORDER BY g.id), '[]') "
+     "FROM groups g WHERE g.id IN (SELECT g FROM want))) AS j "
+     "FROM ins), "
+     "a AS (INSERT INTO audit_log (actor_id, actor_username, action, "
+     "target_type, target_id, after, client) "
+     "SELECT $4::bigint, "
+     "(SELECT username FROM users WHERE id = $4::bigint), "
+     "'user.create', 'user', res.id::text, res.j::jsonb, $5::text "
+     "FROM res) "
+     "SELECT CASE WHEN groups_ok THEN 'ok' ELSE 'bad_groups' END, "
+     "(SELECT j FROM res)::text FROM chk"},
+    {"cms_admin.user_disable", "cms_admin", SQL_WRITE,
+     "WITH u AS (SELECT id, username, disabled FROM users "
+     "WHERE id = $1::bigint FOR UPDATE), "
+     "upd AS (UPDATE users SET disabled = true, updated_at = now() "
+     "WHERE id IN (SELECT id FROM u)), "
+     "del AS (DELETE FROM sessions WHERE user_id IN (SELECT id FROM u) "
+     "RETURNING id), "
+     "a AS (INSERT INTO audit_log (actor_id, actor_username, action, "
+     "target_type, target_id, before, after, client) "
+     "SELECT $2::bigint, "
+     "(SELECT username FROM users WHERE id = $2::bigint), "
+     "'user.disable', 'user', u.id::text, "
+     "jsonb_build_object('disabled', u.disabled), "
+     "jsonb_build_object('disabled', true, "
+     "'sessions_revoked', (SELECT count(*) FROM del)), $3::text "
+     "FROM u) "
+     "SELECT CASE WHEN EXISTS (SELECT 1 FROM u) THEN 'ok' "
+     "ELSE 'not_found' END, "
+     "(SELECT json_build_object('id', u.id, 'username', u.username, "
+     "'disabled', true, 'sessions_revoked', (SELECT count(*) FROM del)) "
+     "FROM u)::text"},
+    {"cms_admin.user_enable", "cms_admin", SQL_WRITE,
+     "WITH u AS (SELECT id, username, disabled FROM users "
+     "WHERE id = $1::bigint FOR UPDATE), "
+     "upd AS (UPDATE users SET disabled = false, updated_at = now() "
+     "WHERE id IN (SELECT id FROM u)), "
+     "a AS (INSERT INTO audit_log (actor_id, actor_username, action, "
+     "target_type, target_id, before, after, client) "
+     "SELECT $2::bigint, "
+     "(SELECT username FROM users WHERE id = $2::bigint), "
+     "'user.enable', 'user', u.id::text, "
+     "jsonb_build_object('disabled', u.disabled), "
+     "jsonb_build_object('disabled', false), $3::text FROM u) "
+     "SELECT CASE WHEN EXISTS (SELECT 1 FROM u) THEN 'ok' "
+     "ELSE 'not_found' END, "
+     "(SELECT json_build_object('id', u.id, 'username', u.username, "
+     "'disabled', false) FROM u)::text"},
+    {"cms_admin.user_reset_password", "cms_admin", SQL_WRITE,
+     "WITH u AS (SELECT id, username, must_change_password FROM users "
+     "WHERE id = $1::bigint FOR UPDATE), "
+     "upd AS (UPDATE users SET password_hash = $2::text, "
+     "must_change_password = true, updated_at = now() "
+     "WHERE id IN (SELECT id FROM u)), "
+     "del AS (DELETE FROM sessions WHERE user_id IN (SELECT id FROM u) "
+     "RETURNING id), "
+     "a AS (INSERT INTO audit_log (actor_id, actor_username, action, "
+     "target_type, target_id, before, after, client) "
+     "SELECT $3::bigint, "
+     "(SELECT username FROM users WHERE id = $3::bigint), "
+     "'user.reset_password', 'user', u.id::text, "
+     "jsonb_build_object('must_change_password', "
+     "u.must_change_password), "
+     "jsonb_build_object('must_change_password', true, "
+     "'sessions_revoked', (SELECT count(*) FROM del)), $4::text "
+     "FROM u) "
+     "SELECT CASE WHEN EXISTS (SELECT 1 FROM u) THEN 'ok' "
+     "ELSE 'not_found' END, "
+     "(SELECT json_build_object('id', u.id, 'username', u.username, "
+     "'must_change_password', true, "
+     "'sessions_revoked', (SELECT count(*) FROM del)) FROM u)::text"},
+    {"cms_admin.user_reset_totp", "cms_admin", SQL_WRITE,
+     "WITH u AS (SELECT id, username FROM users "
+     "WHERE id = $1::bigint FOR UPDATE), "
+     "t AS (DELETE FROM totp WHERE user_id IN (SELECT id FROM u) "
+     "RETURNING enabled), "
+     "rc AS (DELETE FROM recovery_codes "
+     "WHERE user_id IN (SELECT id FROM u) RETURNING used_at), "
+     "a AS (INSERT INTO audit_log (actor_id, actor_username, action, "
+     "target_type, target_id, before, after, client) "
+     "SELECT $2::bigint, "
+     "(SELECT username FROM users WHERE id = $2::bigint), "
+     "'user.reset_totp', 'user', u.id::text, "
+     "jsonb_build_object('totp_enabled', "
+     "coalesce((SELECT bool_or(enabled) FROM t), false), "
+     "'recovery_codes_left', "
+     "(SELECT count(*) FROM rc WHERE used_at IS NULL)), "
+     "jsonb_build_object('totp_enabled', false, "
+     "'recovery_codes_left', 0), $3::text FROM u) "
+     "SELECT CASE WHEN EXISTS (SELECT 1 FROM u) THEN 'ok' "
+     "ELSE 'not_found' END, "
+     "(SELECT json_build_object('id', u.id, 'username', u.username, "
+     "'totp_enabled', false) FROM u)::text"},
+    {"cms_admin.user_groups", "cms_admin", SQL_WRITE,
+     "WITH u AS (SELECT id, username FROM users "
+     "WHERE id = $1::bigint FOR UPDATE), "
+     "want AS (SELECT DISTINCT unnest($2::bigint[]) AS g), "
+     "chk AS (SELECT EXISTS (SELECT 1 FROM u) AS found, "
+     "(SELECT count(*) FROM groups "
+     "WHERE id IN (SELECT g FROM want)) = "
+     "(SELECT count(*) FROM want) AS groups_ok, "
+     "($1::bigint <> $3::bigint OR EXISTS (SELECT 1 "
+     "FROM group_permissions WHERE group_id IN (SELECT g FROM want) "
+     "AND permission = 'users.manage')) AS keeps_manage), "
+     "ok AS (SELECT 1 FROM chk WHERE found AND groups_ok AND keeps_manage), "
+     "old AS (SELECT coalesce(json_agg(json_build_object( "
+     "'id', g.id, 'name', g.name) ORDER BY g.id), '[]') AS j "
+     "FROM user_groups ug JOIN groups g ON g.id = ug.group_id "
+     "WHERE ug.user_id = $1::bigint), "
+     "new AS (SELECT coalesce(json_agg(json_build_object( "
+     "'id', g.id, 'name', g.name) ORDER BY g.id), '[]') AS j "
+     "FROM groups g WHERE g.id IN (SELECT g FROM want)), "
+     "del AS (DELETE FROM user_groups WHERE user_id = $1::bigint "
+     "AND group_id NOT IN (SELECT g FROM want) "
+     "AND EXISTS (SELECT 1 FROM ok)), "
+     "ins AS (INSERT INTO user_groups (user_id, group_id) "
+     "SELECT $1::bigint, g FROM want WHERE EXISTS (SELECT 1 FROM ok) "
+     "ON CONFLICT DO NOTHING), "
+     "a AS (INSERT INTO audit_log (actor_id, actor_username, action, "
+     "target_type, target_id, before, after, client) "
+     "SELECT $3::bigint, "
+     "(SELECT username FROM users WHERE id = $3::bigint), "
+     "'user.groups', 'user', $1::bigint::text, "
+     "jsonb_build_object('groups', old.j), "
+     "jsonb_build_object('groups', new.j), $4::text "
+     "FROM old, new, ok) "
+     "SELECT CASE WHEN NOT found THEN 'not_found' "
+     "WHEN NOT groups_ok THEN 'bad_groups' "
+     "WHEN NOT keeps_manage THEN 'lockout' ELSE 'ok' END, "
+     "json_build_object('id', $1::bigint, "
+     "'username', (SELECT username FROM u), "
+     "'groups', (SELECT j FROM new))::text FROM chk"},
+    {"cms_admin.groups_list", "cms_admin", SQL_READ,
+     "SELECT json_build_object('groups', coalesce(json_agg( "
+     "json_build_object('id', g.id, 'name', g.name, "
+     "'description', g.description, "
+     "'permissions', (SELECT coalesce(json_agg(gp.permission "
+     "ORDER BY gp.permission), '[]') FROM group_permissions gp "
+     "WHERE gp.group_id = g.id), "
+     "'providers', (SELECT coalesce(json_agg(p.provider "
+     "ORDER BY p.provider), '[]') FROM group_providers p "
+     "WHERE p.group_id = g.id), "
+     "'members', (SELECT count(*) FROM user_groups ug "
+     "WHERE ug.group_id = g.id)) "
+     "ORDER BY lower(g.name), g.id), '[]'))::text FROM groups g"},
+    {"cms_admin.permissions_list", "cms_admin", SQL_READ,
+     "SELECT json_build_object('permissions', coalesce(json_agg( "
+     "json_build_object('name', name, 'description', description) "
+     "ORDER BY name), '[]'))::text FROM permissions"},
+    {"cms_admin.group_create", "cms_admin", SQL_WRITE,
+     "WITH want AS (SELECT DISTINCT value AS p "
+     "FROM json_array_elements_text(coalesce($2::json, '[]'))), "
+     "bad AS (SELECT string_agg(p, ', ' ORDER BY p) AS list FROM want "
+     "WHERE p NOT IN (SELECT name FROM permissions)), "
+     "ins AS (INSERT INTO groups (name) SELECT $1::text FROM bad "
+     "WHERE list IS NULL RETURNING id, name), "
+     "gp AS (INSERT INTO group_permissions (group_id, permission) "
+     "SELECT ins.id, want.p FROM ins, want), "
+     "res AS (SELECT ins.id, json_build_object('id', ins.id, "
+     "'name', ins.name, 'permissions', (SELECT coalesce( "
+     "json_agg(p ORDER BY p), '[]') FROM want), "
+     "'providers', '[]'::json, 'members', 0) AS j FROM ins), "
+     "a AS (INSERT INTO audit_log (actor_id, actor_username, action, "
+     "target_type, target_id, after, client) "
+     "SELECT $3::bigint, "
+     "(SELECT username FROM users WHERE id = $3::bigint), "
+     "'group.create', 'group', res.id::text, res.j::jsonb, $4::text "
+     "FROM res) "
+     "SELECT CASE WHEN list IS NULL THEN 'ok' ELSE 'bad_permissions' END, "
+     "CASE WHEN list IS NULL THEN (SELECT j FROM res) "
+     "ELSE json_build_object('what', 'unknown permission: ' || list) "
+     "END::text FROM bad"},
+    {"cms_admin.group_update", "cms_admin", SQL_WRITE,
+     "WITH g AS (SELECT id, name FROM groups "
+     "WHERE id = $1::bigint FOR UPDATE), "
+     "oldp AS (SELECT permission AS p FROM group_permissions "
+     "WHERE group_id = $1::bigint), "
+     "want AS (SELECT DISTINCT value AS p "
+     "FROM json_array_elements_text($3::json)), "
+     "newp AS (SELECT p FROM want UNION ALL "
+     "SELECT p FROM oldp WHERE $3::json IS NULL), "
+     "bad AS (SELECT string_agg(p, ', ' ORDER BY p) AS list FROM want "
+     "WHERE p NOT IN (SELECT name FROM permissions)), "
+     "chk AS (SELECT EXISTS (SELECT 1 FROM g) AS found, "
+     "(SELECT list FROM bad) IS NULL AS perms_ok, "
+     "EXISTS (SELECT 1 FROM user_groups ug "
+     "WHERE ug.user_id = $4::bigint AND CASE "
+     "WHEN ug.group_id = $1::bigint "
+     "THEN 'users.manage' IN (SELECT p FROM newp) "
+     "ELSE EXISTS (SELECT 1 FROM group_permissions gp "
+     "WHERE gp.group_id = ug.group_id "
+     "AND gp.permission = 'users.manage') END) AS keeps_manage), "
+     "ok AS (SELECT 1 FROM chk WHERE found AND perms_ok AND keeps_manage), "
+     "upd AS (UPDATE groups SET name = coalesce($2::text, name) "
+     "WHERE id = $1::bigint AND EXISTS (SELECT 1 FROM ok)), "
+     "del AS (DELETE FROM group_permissions "
+     "WHERE group_id = $1::bigint AND $3::json IS NOT NULL "
+     "AND permission NOT IN (SELECT p FROM want) "
+     "AND EXISTS (SELECT 1 FROM ok)), "
+     "ins AS (INSERT INTO group_permissions (group_id, permission) "
+     "SELECT $1::bigint, p FROM want WHERE EXISTS (SELECT 1 FROM ok) "
+     "ON CONFLICT DO NOTHING), "
+     "res AS (SELECT g.id, json_build_object('name', g.name, "
+     "'permissions', (SELECT coalesce(json_agg(p ORDER BY p), '[]') "
+     "FROM oldp)) AS was, "
+     "json_build_object('name', coalesce($2::text, g.name), "
+     "'permissions', (SELECT coalesce(json_agg(p ORDER BY p), '[]') "
+     "FROM newp)) AS now FROM g), "
+     "a AS (INSERT INTO audit_log (actor_id, actor_username, action, "
+     "target_type, target_id, before, after, client) "
+     "SELECT $4::bigint, "
+     "(SELECT username FROM users WHERE id = $4::bigint), "
+     "'group.update', 'group', res.id::text, res.was::jsonb, "
+     "res.now::jsonb, $5::text FROM res, ok) "
+     "SELECT CASE WHEN NOT found THEN 'not_found' "
+     "WHEN NOT perms_ok THEN 'bad_permissions' "
+     "WHEN NOT keeps_manage THEN 'lockout' ELSE 'ok' END, "
+     "CASE WHEN NOT perms_ok THEN json_build_object('what', "
+     "'unknown permission: ' || (SELECT list FROM bad)) "
+     "ELSE (SELECT json_build_object('id', res.id, "
+     "'name', res.now->'name', 'permissions', res.now->'permissions') "
+     "FROM res) END::text FROM chk"},
+    {"cms_admin.group_delete", "cms_admin", SQL_WRITE,
+     "WITH g AS (SELECT id, name FROM groups "
+     "WHERE id = $1::bigint FOR UPDATE), "
+     "chk AS (SELECT EXISTS (SELECT 1 FROM g) AS found, "
+     "EXISTS (SELECT 1 FROM user_groups ug JOIN group_permissions gp "
+     "ON gp.group_id = ug.group_id WHERE ug.user_id = $2::bigint "
+     "AND ug.group_id <> $1::bigint "
+     "AND gp.permission = 'users.manage') AS keeps_manage), "
+     "ok AS (SELECT 1 FROM chk WHERE found AND keeps_manage), "
+     "res AS (SELECT g.id, json_build_object('name', g.name, "
+     "'permissions', (SELECT coalesce(json_agg(permission "
+     "ORDER BY permission), '[]') FROM group_permissions "
+     "WHERE group_id = g.id), "
+     "'providers', (SELECT coalesce(json_agg(provider "
+     "ORDER BY provider), '[]') FROM group_providers "
+     "WHERE group_id = g.id), "
+     "'members', (SELECT coalesce(json_agg(u.username "
+     "ORDER BY lower(u.username)), '[]') "
+     "FROM user_groups ug JOIN users u ON u.id = ug.user_id "
+     "WHERE ug.group_id = g.id)) AS was FROM g), "
+     "del AS (DELETE FROM groups WHERE id = $1::bigint "
+     "AND EXISTS (SELECT 1 FROM ok)), "
+     "a AS (INSERT INTO audit_log (actor_id, actor_username, action, "
+     "target_type, target_id, before, client) "
+     "SELECT $2::bigint, "
+     "(SELECT username FROM users WHERE id = $2::bigint), "
+     "'group.delete', 'group', res.id::text, res.was::jsonb, $3::text "
+     "FROM res, ok) "
+     "SELECT CASE WHEN NOT found THEN 'not_found' "
+     "WHEN NOT keeps_manage THEN 'lockout' ELSE 'ok' END, "
+     "json_build_object('id', $1::bigint, "
+     "'deleted', found AND keeps_manage)::text FROM chk"},
+    {"cms_admin.group_providers", "cms_admin", SQL_WRITE,
+     "WITH g AS (SELECT id FROM groups WHERE id = $1::bigint FOR UPDATE), "
+     "want AS (SELECT DISTINCT value AS p "
+     "FROM json_array_elements_text($2::json)), "
+     "oldp AS (SELECT provider AS p FROM group_providers "
+     "WHERE group_id = $1::bigint), "
+     "del AS (DELETE FROM group_providers "
+     "WHERE group_id IN (SELECT id FROM g) "
+     "AND provider NOT IN (SELECT p FROM want)), "
+     "ins AS (INSERT INTO group_providers (group_id, provider) "
+     "SELECT g.id, want.p FROM g, want ON CONFLICT DO NOTHING), "
+     "a AS (INSERT INTO audit_log (actor_id, actor_username, action, "
+     "target_type, target_id, before, after, client) "
+     "SELECT $3::bigint, "
+     "(SELECT username FROM users WHERE id = $3::bigint), "
+     "'group.providers', 'group', g.id::text, "
+     "jsonb_build_object('providers', (SELECT coalesce( "
+     "jsonb_agg(p ORDER BY p), '[]') FROM oldp)), "
+     "jsonb_build_object('providers', (SELECT coalesce( "
+     "jsonb_agg(p ORDER BY p), '[]') FROM want)), $4::text FROM g) "
+     "SELECT CASE WHEN EXISTS (SELECT 1 FROM g) THEN 'ok' "
+     "ELSE 'not_found' END, "
+     "json_build_object('id', $1::bigint, 'providers', (SELECT coalesce( "
+     "json_agg(p ORDER BY p), '[]') FROM want))::text"},
+    {"cms_admin.audit_list", "cms_admin", SQL_READ,
+     "WITH f AS (SELECT * FROM audit_log a WHERE ($1::text IS NULL "
+     "OR lower(a.actor_username) = lower($1::text)) "
+     "AND ($2::text IS NULL OR a.action = $2::text "
+     "OR starts_with(a.action, $2::text || '.')) "
+     "AND ($3::date IS NULL OR a.at >= $3::date) "
+     "AND ($4::date IS NULL OR a.at < $4::date + 1)) "
+     "SELECT json_build_object('total', (SELECT count(*) FROM f), "
+     "'page', $5::int, 'page_size', $6::int, "
+     "'results', (SELECT coalesce(json_agg(json_build_object( "
+     "'id', r.id, "
+     "'at', to_char(r.at, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'), "
+     "'actor', r.actor_username, 'actor_id', r.actor_id, "
+     "'action', r.action, 'target_type', r.target_type, "
+     "'target_id', r.target_id, 'before', r.before, "
+     "'after', r.after, 'comment', r.comment, 'client', r.client) "
+     "ORDER BY r.at DESC, r.id DESC), '[]') "
+     "FROM (SELECT * FROM f ORDER BY at DESC, id DESC "
+     "LIMIT $6::int OFFSET ($5::int - 1) * $6::int) r))::text"},
+    /* lifted-cms createsuperuser (cms_server/users_cmd.c), one
+     * transaction: the user, the group holding every permission, the
+     * membership and the audit row (auth.audit_insert). */
+    {"auth.cli_user_create", "cms_auth", SQL_WRITE,
+     "INSERT INTO users (username, password_hash) VALUES ($1, $2) "
+     "RETURNING id"},
+    {"auth.cli_admin_group", "cms_auth", SQL_WRITE,
+     "WITH i AS (INSERT INTO groups (name, description) "
+     "VALUES ($1, 'every permission') "
+     "ON CONFLICT ((lower(name))) DO NOTHING RETURNING id) "
+     "SELECT id FROM i UNION ALL "
+     "SELECT id FROM groups WHERE lower(name) = lower($1)"},
+    {"auth.cli_group_grant_all", "cms_auth", SQL_WRITE,
+     "INSERT INTO group_permissions (group_id, permission) "
+     "SELECT $1::bigint, name FROM permissions ON CONFLICT DO NOTHING"},
+    {"auth.cli_user_group", "cms_auth", SQL_WRITE,
+     "INSERT INTO user_groups (user_id, group_id) "
+     "VALUES ($1::bigint, $2::bigint) ON CONFLICT DO NOTHING"},
 };
 
 const size_t sql_nstmts = sizeof(sql_stmts) / sizeof(sql_stmts[0]);

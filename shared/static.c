@@ -457,6 +457,32 @@ static_open_variant(int dirfd, const char *path, const char *accept_encoding,
 	return (static_open_regular(dirfd, path, st));
 }
 
+/*
+ * The page for a client-side route: the index.html of the directory
+ * named by the route's first segment when there is one ("cms/users" gets
+ * "cms/index.html", the CMS's own app), else the root's.  Rewrites path
+ * to the file opened; returns as static_open_variant.
+ */
+static int
+static_open_fallback(int dirfd, char *path, size_t size,
+                     const char *accept_encoding, struct stat *st,
+                     const char **encoding)
+{
+	size_t len = strcspn(path, "/");
+	int fd;
+
+	if (path[len] == '/' && len + 1 + sizeof(STATIC_INDEX) <= size) {
+		memcpy(path + len + 1, STATIC_INDEX, sizeof(STATIC_INDEX));
+		fd = static_open_variant(dirfd, path, accept_encoding, st,
+		                         encoding);
+		if (fd != -2)
+			return (fd);
+	}
+	strcpy(path, STATIC_INDEX);
+	fd = static_open_variant(dirfd, path, accept_encoding, st, encoding);
+	return (fd);
+}
+
 int
 static_lookup(const struct static_root *r, const char *raw_path,
               const char *accept_encoding, const char *if_none_match,
@@ -480,11 +506,9 @@ static_lookup(const struct static_root *r, const char *raw_path,
 	fd = rc == 1 ? -2
 	             : static_open_variant(r->dirfd, path, accept_encoding, &st,
 	                                   &encoding);
-	if (fd == -2 && spa_fallback && rc == 0 && static_is_route(path)) {
-		strcpy(path, STATIC_INDEX);
-		fd = static_open_variant(r->dirfd, path, accept_encoding, &st,
-		                         &encoding);
-	}
+	if (fd == -2 && spa_fallback && rc == 0 && static_is_route(path))
+		fd = static_open_fallback(r->dirfd, path, sizeof(path),
+		                          accept_encoding, &st, &encoding);
 	if (fd == -1)
 		return (-1);
 	if (fd == -2) {

@@ -48,8 +48,11 @@ struct static_response {
  * starting with '/', query removed) under r.  accept_encoding and
  * if_none_match are the request's header values or NULL.  With
  * spa_fallback, a missing path whose last segment has no '.' (a
- * client-side route of the app) gets index.html.  "/" and any path ending
- * in '/' mean that directory's index.html.
+ * client-side route of the app) gets the index.html of the directory
+ * named by its first segment when the path has more than one segment and
+ * that file exists ("/cms/users": cms/index.html), else the root's
+ * index.html.  "/" and any path ending in '/' mean that directory's
+ * index.html.
  *
  * Returns 0 with *out filled (including 404 and 400), or -1 on a server
  * side failure such as running out of file descriptors (errno set; answer

@@ -64,9 +64,12 @@ tstatic_setup(void **state)
 		return (-1);
 	snprintf(tstatic_dir, sizeof(tstatic_dir), "%s/root", tstatic_top);
 	tstatic_write("secret.txt", "SECRET");
+	tstatic_write("index.html", "OUTSIDE");
 	tstatic_mkdir("root");
 	tstatic_mkdir("root/assets");
 	tstatic_mkdir("root/a");
+	tstatic_mkdir("root/sub");
+	tstatic_mkdir("root/sub/deeper");
 	tstatic_write("root/index.html", "INDEX");
 	tstatic_write("root/app.js", "PLAIN");
 	tstatic_write("root/app.js.br", "BROTLI");
@@ -75,6 +78,9 @@ tstatic_setup(void **state)
 	tstatic_write("root/only.css.gz", "CSSGZ");
 	tstatic_write("root/assets/main-3f2a.js", "ASSET");
 	tstatic_write("root/a/b.txt", "AB");
+	tstatic_write("root/sub/index.html", "SUBINDEX");
+	tstatic_write("root/sub/index.html.gz", "SUBINDEXGZ");
+	tstatic_write("root/sub/deeper/index.html", "DEEPER");
 	tstatic_write("root/.env", "HIDDEN");
 	tstatic_write("root/%2e%2e", "LITERAL");
 	tstatic_symlink("../secret.txt", "root/link-out");
@@ -542,6 +548,61 @@ test_static_spa_fallback_route(void **state)
 	                 404);
 }
 
+/* A route under a directory with its own index.html gets that page (the
+ * CMS's app under /cms/); other routes get the root's. */
+static void
+test_static_spa_fallback_first_segment(void **state)
+{
+	static const struct {
+		const char *path;
+		const char *body;
+	} cases[] = {
+	    {"/sub/users", "SUBINDEX"},
+	    {"/sub/users/ann", "SUBINDEX"},
+	    {"/sub//groups", "SUBINDEX"},
+	    {"/%73ub/users", "SUBINDEX"},
+	    {"/sub/deeper/route", "SUBINDEX"}, /* first segment only */
+	    {"/sub", "INDEX"},                 /* one segment: the root's */
+	    {"/a/route", "INDEX"},             /* a/ has no index.html */
+	    {"/nosuch/route", "INDEX"},
+	    {"/app.js/route", "INDEX"},  /* a file, not a directory */
+	    {"/dirlink/route", "INDEX"}, /* a link out of the root */
+	    {"/link-out/route", "INDEX"},
+	};
+	struct static_response r;
+	char body[64];
+	size_t i;
+	int walk;
+
+	(void)state;
+	for (walk = 0; walk < 2; walk++) {
+		static_set_walk_only(walk);
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			assert_int_equal(tstatic_get(cases[i].path, NULL, NULL,
+			                             1, &r, body, sizeof(body)),
+			                 200);
+			assert_string_equal(body, cases[i].body);
+			assert_string_equal(r.cache_control, "no-cache");
+			assert_string_equal(r.content_type,
+			                    "text/html; charset=utf-8");
+		}
+	}
+	/* Its precompressed variant, as for any file. */
+	assert_int_equal(
+	    tstatic_get("/sub/users", "gzip", NULL, 1, &r, body, sizeof(body)),
+	    200);
+	assert_string_equal(body, "SUBINDEXGZ");
+	assert_string_equal(r.content_encoding, "gzip");
+	/* Without the fallback a route stays a 404; a missing file under
+	 * the directory too. */
+	assert_int_equal(
+	    tstatic_get("/sub/users", NULL, NULL, 0, &r, body, sizeof(body)),
+	    404);
+	assert_int_equal(tstatic_get("/sub/assets/missing.js", NULL, NULL, 1,
+	                             &r, body, sizeof(body)),
+	                 404);
+}
+
 static void
 test_static_spa_fallback_not_for_files(void **state)
 {
@@ -630,6 +691,7 @@ main(void)
 	    T(test_static_missing_variant_falls_back),
 	    T(test_static_assets_immutable),
 	    T(test_static_spa_fallback_route),
+	    T(test_static_spa_fallback_first_segment),
 	    T(test_static_spa_fallback_not_for_files),
 	    T(test_static_content_types),
 	    T(test_static_missing_root),

@@ -1,6 +1,7 @@
 // The App's shell: header with the three entries, the current screen,
 // footer with the licence page. Screens are picked from the URL path.
 import { Link, segments, usePath } from './lib/router.jsx';
+import { CmsBanner } from './components/CmsBanner.jsx';
 import { Intro } from './screens/Intro.jsx';
 import { ChooseVertical } from './screens/ChooseVertical.jsx';
 import { ChooseCategory } from './screens/ChooseCategory.jsx';
@@ -96,6 +97,7 @@ export function App() {
   return (
     <>
       <SiteHeader />
+      <CmsBanner />
       <main id="main" className="main">{screenFor(path)}</main>
       <SiteFooter />
     </>

@@ -1,6 +1,11 @@
 // The fetch layer: the only module that talks to the App's HTTP interface
 // (SPEC section 5). Every call returns parsed JSON or throws an ApiError
 // carrying the server's message ({"error": ..., "fields": ...}).
+//
+// Requests carry same-origin credentials: on the public App there are
+// none to send (and the App ignores cookies), but the CMS serves these
+// pages too (the mirror, SPEC section 7) and answers them only with its
+// session cookie.
 
 export class ApiError extends Error {
   constructor(message, status, fields) {
@@ -26,7 +31,7 @@ async function getJson(path, params = {}, { signal } = {}) {
   try {
     res = await fetch(path + query(params), {
       headers: { Accept: 'application/json' },
-      credentials: 'omit',
+      credentials: 'same-origin',
       signal,
     });
   } catch (e) {
@@ -54,7 +59,27 @@ function answerParams(answers) {
   return out;
 }
 
+// Whether these pages are the CMS's mirror with a staff member signed in:
+// GET /cms/api/me answers 200 with JSON there. The public App answers
+// that path with its own index.html (or an error): no banner. Never
+// throws.
+async function cmsSignedIn() {
+  try {
+    const res = await fetch('/cms/api/me', {
+      headers: { Accept: 'application/json' },
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+    if (res.status !== 200 || !/json/.test(res.headers.get('Content-Type') || '')) return false;
+    const body = await res.json();
+    return Boolean(body && typeof body.username === 'string');
+  } catch {
+    return false;
+  }
+}
+
 export const api = {
+  cmsSignedIn,
   questions: (opts) => getJson('/qns', {}, opts),
   roles: ({ vertical, org, from }, opts) =>
     getJson('/roles', { v: vertical, o: org, r: from }, opts),

@@ -1,0 +1,21 @@
+// The screen's <h1>. It takes focus when a screen opens (not on the first
+// page load), so keyboard and screen-reader users start at the new
+// content instead of at the last button they pressed; it also sets the
+// document title.
+import { useEffect, useRef } from 'preact/hooks';
+
+let firstScreen = true;
+
+export function ScreenHeading({ children, title }) {
+  const ref = useRef(null);
+  useEffect(() => {
+    const text = title || (ref.current && ref.current.textContent) || '';
+    document.title = text ? `${text} – Lifted CMS` : 'Lifted CMS';
+    if (firstScreen) {
+      firstScreen = false;
+      return;
+    }
+    if (ref.current) ref.current.focus({ preventScroll: false });
+  }, [title]);
+  return <h1 ref={ref} tabIndex={-1} className="screen-heading">{children}</h1>;
+}
