@@ -3,7 +3,7 @@
 // Each test file starts its own stack (`scripts/stack up`) in a fresh
 // temporary directory, on its own block of ten ports:
 //
-//   base = (TEST_PORT_BASE | LIFTED_TEST_PORT_BASE | 56400) + 10 * offset
+//   base = (TEST_PORT_BASE | LIFTED_TEST_PORT_BASE | 26400) + 10 * offset
 //   base+0 App db, base+1 CMS db, base+2 App http, base+3 CMS http,
 //   base+4 .. base+9 free for extra server instances (startServer).
 //
@@ -29,7 +29,7 @@ export const IS_ROOT = typeof process.getuid === 'function' && process.getuid() 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export function portBase(offset) {
-  const b = Number(process.env.LIFTED_TEST_PORT_BASE || process.env.TEST_PORT_BASE || 56400);
+  const b = Number(process.env.LIFTED_TEST_PORT_BASE || process.env.TEST_PORT_BASE || 26400);
   return b + 10 * offset;
 }
 
