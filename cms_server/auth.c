@@ -167,10 +167,9 @@ login_user(const struct db_result *res, void *arg)
 	struct arena *a = http_arena(l->req);
 	const char *hash = NULL;
 
-	if (!auth_ok(l->req, res)) {
-		wipe(l->password);
+	/* On failure the answer has freed the arena (and wiped it). */
+	if (!auth_ok(l->req, res))
 		return;
-	}
 	if (PQntuples(res->pg) == 1) {
 		l->user_id = strtoll(PQgetvalue(res->pg, 0, 0), NULL, 10);
 		l->username = arena_strdup(a, PQgetvalue(res->pg, 0, 1));
@@ -192,10 +191,9 @@ login_throttled(const struct db_result *res, void *arg)
 	const char *vals[1];
 	int wait_s;
 
-	if (!auth_ok(l->req, res)) {
-		wipe(l->password);
+	/* On failure the answer has freed the arena (and wiped it). */
+	if (!auth_ok(l->req, res))
 		return;
-	}
 	wait_s = atoi(PQgetvalue(res->pg, 0, 0));
 	if (wait_s > 0) {
 		wipe(l->password);
@@ -203,8 +201,7 @@ login_throttled(const struct db_result *res, void *arg)
 		return;
 	}
 	vals[0] = l->name;
-	if (auth_query(l->req, "auth.user_by_name", 1, vals, login_user, l))
-		wipe(l->password);
+	auth_query(l->req, "auth.user_by_name", 1, vals, login_user, l);
 }
 
 static void
@@ -325,8 +322,7 @@ auth_login(struct http_request *req)
 	l->req = req;
 	vals[0] = l->name;
 	vals[1] = http_req_client(req);
-	if (auth_query(req, "auth.throttle", 2, vals, login_throttled, l))
-		wipe(l->password);
+	auth_query(req, "auth.throttle", 2, vals, login_throttled, l);
 }
 
 /* --- login, second step ---------------------------------------------- */
@@ -736,6 +732,7 @@ pw_verified(int ok, void *arg)
 	struct pwchange *c = arg;
 	const struct cms_session *s = cms_session(c->req);
 	const char *vals[3];
+	int rc;
 
 	wipe(c->current);
 	if (!ok) {
@@ -747,9 +744,11 @@ pw_verified(int ok, void *arg)
 		           pw_failed_recorded, c);
 		return;
 	}
-	if (cms_password_hash(c->next, pw_hashed, c) != 0)
-		http_respond_unavailable(c->req, "server busy", 1);
+	/* The hashing task keeps its own copy. */
+	rc = cms_password_hash(c->next, pw_hashed, c);
 	wipe(c->next);
+	if (rc != 0)
+		http_respond_unavailable(c->req, "server busy", 1);
 }
 
 static void
@@ -757,11 +756,12 @@ pw_loaded(const struct db_result *res, void *arg)
 {
 	struct pwchange *c = arg;
 
-	if (!auth_ok(c->req, res) || PQntuples(res->pg) != 1) {
-		if (res->pg != NULL)
-			http_respond_error(c->req, 401, "login required", NULL);
+	if (res->pg == NULL || PQntuples(res->pg) != 1) {
+		/* Wiped before answering: the answer frees c's arena. */
 		wipe(c->current);
 		wipe(c->next);
+		if (auth_ok(c->req, res))
+			http_respond_error(c->req, 401, "login required", NULL);
 		return;
 	}
 	if (cms_password_verify(PQgetvalue(res->pg, 0, 0), c->current,
@@ -824,10 +824,7 @@ auth_password(struct http_request *req)
 	c->req = req;
 	snprintf(id, sizeof(id), "%lld", s->user_id);
 	vals[0] = id;
-	if (auth_query(req, "auth.user_hash", 1, vals, pw_loaded, c) != 0) {
-		wipe(c->current);
-		wipe(c->next);
-	}
+	auth_query(req, "auth.user_hash", 1, vals, pw_loaded, c);
 }
 
 /* --- TOTP enrolment -------------------------------------------------- */

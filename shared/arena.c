@@ -40,6 +40,9 @@ arena_free(struct arena *a)
 		return;
 	for (b = a->head; b != NULL; b = next) {
 		next = b->next;
+		/* Request bodies and handler state hold passwords and tokens:
+		 * nothing of a request outlives it in freed memory. */
+		explicit_bzero(b->data, b->used);
 		free(b);
 	}
 	free(a);

@@ -14,7 +14,8 @@ struct arena; /* opaque */
  * arena_free. */
 struct arena *arena_new(void);
 
-/* Frees the arena and everything allocated from it.  NULL is a no-op. */
+/* Zeroes and frees the arena and everything allocated from it (requests
+ * carry passwords and tokens).  NULL is a no-op. */
 void arena_free(struct arena *a);
 
 /* Zeroed memory aligned for any type, owned by the arena; NULL on

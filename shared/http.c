@@ -38,7 +38,7 @@
 #include "url.h"
 
 #define HTTP_MAX_QUERY_PAIRS 2000
-#define HTTP_MAX_TABLES      8
+#define HTTP_MAX_TABLES      32
 #define HTTP_DEFAULT_ITEMS   100
 
 /* The policy for every answer, JSON or page.  The pages are our own
