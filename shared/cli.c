@@ -23,6 +23,14 @@ cli_settings(struct settings *s, const char *proc)
 		exit(2);
 	}
 	log_init(proc, s->log_level);
+	/* Every database session (pools, the importer, migrations) then
+	 * runs in the deployment's zone, so timestamps PostgreSQL formats
+	 * (to_char ... TZH:TZM) carry the local offset: libpq sends PGTZ as
+	 * the session's TimeZone at connect. */
+	if (setenv("PGTZ", s->time_zone, 1) != 0) {
+		log_error("cannot set PGTZ");
+		exit(2);
+	}
 }
 
 void

@@ -222,6 +222,18 @@ test('with the CMS database down the App still serves and the CMS is not ready',
     assert.match(cmsReady.headers.get('content-type') || '', /^application\/json/);
     assert.equal(typeof cmsReady.json?.error, 'string');
     assert.equal((await get(CMS, '/healthz')).status, 200, 'CMS /healthz (process up)');
+    // A login now is answered 503, and no worker dies on the way (the
+    // failure path once touched the request after answering it).
+    const login = await get(CMS, '/cms/api/login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'someone', password: 'not-the-password' }),
+    });
+    assert.equal(login.status, 503, login.body);
+    assert.equal(typeof login.json?.error, 'string');
+    assert.equal((await get(CMS, '/healthz')).status, 200, 'CMS /healthz after the login');
+    const cmsLog = readFileSync(path.join(stack.dir, 'log', 'cms.log'), 'utf8');
+    assert.doesNotMatch(cmsLog, /killed by signal|AddressSanitizer/, 'a CMS worker died');
   } finally {
     const up = stack.pgCtl('cms', ['start', '-w', '-t', '60', '-l', stack.pgLog('cms')]);
     assert.equal(up.status, 0, `pg_ctl start: ${up.stdout}${up.stderr}`);
