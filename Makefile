@@ -30,11 +30,13 @@ endif
 ifeq ($(TESTING),1)
 CFLAGS  += -DLIFTED_TESTING
 TESTONLY_SRC = tests/server/test_routes.c
+CMS_TESTONLY_SRC = tests/server/test_course_hooks.c
 endif
 
 SHARED_SRC  = $(sort $(wildcard shared/*.c))
 APP_SRC     = $(sort $(wildcard app_server/*.c)) $(TESTONLY_SRC)
-CMS_SRC     = $(sort $(wildcard cms_server/*.c)) $(TESTONLY_SRC)
+CMS_SRC     = $(sort $(wildcard cms_server/*.c)) $(TESTONLY_SRC) \
+              $(CMS_TESTONLY_SRC)
 SCRAPER_SRC = $(sort $(wildcard cms_server/scraper/*.c))
 UNIT_SRC    = $(sort $(wildcard tests/unit/test_*.c))
 

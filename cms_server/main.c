@@ -22,7 +22,9 @@
 #include "admin.h"
 #include "app_api.h"
 #include "cli.h"
+#include "courses.h"
 #include "http.h"
+#include "import.h"
 #include "log.h"
 #include "router.h"
 #include "server.h"
@@ -30,7 +32,6 @@
 #include "session.h"
 #include "settings.h"
 #include "users_cmd.h"
-
 
 #ifdef LIFTED_TESTING
 #include "../tests/server/test_routes.h"
@@ -58,6 +59,10 @@ cms_worker_init(struct worker *w)
 		return (-1);
 	if (cms_admin_mount(w) != 0)
 		return (-1);
+	if (cms_courses_mount(w) != 0)
+		return (-1);
+	if (cms_import_mount(w) != 0)
+		return (-1);
 	/* The App mirror: its routes, its cache, read as cms_publisher. */
 	if (app_api_mount_with(w, settings.cms_app_database_url) != 0)
 		return (-1);
@@ -67,6 +72,7 @@ cms_worker_init(struct worker *w)
 static void
 cms_worker_fini(struct worker *w)
 {
+	cms_courses_fini(w);
 	app_api_fini(w);
 	service_fini(w);
 }

@@ -29,6 +29,22 @@ static const struct {
     {"cms_auth", ROUTER_DB_CMS},
     /* CMS users, groups, grants, audit log viewer (cms_server/admin.c). */
     {"cms_admin", ROUTER_DB_CMS},
+    /* Scraped courses, workflow, providers (cms_server/courses.c). */
+    {"cms_courses", ROUTER_DB_CMS},
+    /* Published courses written and read by the CMS as cms_publisher. */
+    {"cms_app_courses", ROUTER_DB_APP},
+    /* The CMS framework-import staging area (cms_server/import.c). */
+    {"cms_import", ROUTER_DB_CMS},
+    /*
+     * The framework import itself (framework_apply, SPEC section 4).  It
+     * has no statement here: the importer writes a few thousand rows in
+     * one transaction with blocking libpq, so cms_server/import.c runs it
+     * on a thread-pool connection it opens to the database this row
+     * names (cms_publisher's URL for the App), never through a pool of
+     * the event loop.  Moving the framework elsewhere is still this one
+     * row.
+     */
+    {"framework_import", ROUTER_DB_APP},
 };
 
 #define ROUTER_NFAMILIES (sizeof(router_families) / sizeof(router_families[0]))

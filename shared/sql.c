@@ -8,6 +8,95 @@
 
 #include "sql.h"
 
+/*
+ * Pieces of the course statements (cms_courses.*, cms_app_courses.*):
+ * a provider scope test (S a JSON array of lower-cased names or NULL),
+ * the normalised name duplicates compare, the JSON of a scraped row and
+ * of an App course, and the children of an App course write.
+ */
+#define CMS_SCOPE(col, S)                                                      \
+	"(" S "::jsonb IS NULL OR lower(" col ") IN (SELECT "                  \
+	"jsonb_array_elements_text(" S "::jsonb)))"
+#define CMS_NORM(col) "lower(regexp_replace(btrim(" col "), '\\s+', ' ', 'g'))"
+#define CMS_ISO(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
+/* An edit's version: updated_at to the microsecond, compared as text. */
+#define CMS_VERSION(col) "to_char(" col ", 'YYYYMMDDHH24MISSUS')"
+#define CMS_SCRAPED_JSON(t)                                                    \
+	"jsonb_build_object('id', " t ".id, 'state', " t ".state, "            \
+	"'name', " t ".name, 'provider', " t ".provider, 'url', " t ".url, "  \
+	"'cost', " t ".cost, 'cost_varies', " t ".cost_varies, "               \
+	"'level_id', " t ".level_id, 'format_id', " t ".format_id, "           \
+	"'cpd_state', " t ".cpd_state, 'cpd_points', " t ".cpd_points, "       \
+	"'is_ongoing', " t ".is_ongoing, 'dates', " t ".dates, "               \
+	"'category_ids', to_jsonb(" t ".category_ids), "                       \
+	"'spider_name', " t ".spider_name, 'source_url', " t ".source_url, "   \
+	"'edited_fields', to_jsonb(" t ".edited_fields), "                     \
+	"'app_course_id', " t ".app_course_id, "                               \
+	"'source_ref', 'cms:' || " t ".id, "                                   \
+	"'created_at', " CMS_ISO(t ".created_at") ", "                         \
+	"'updated_at', " CMS_ISO(t ".updated_at") ", "                         \
+	"'version', " CMS_VERSION(t ".updated_at") ")"
+#define CMS_DUPES(t)                                                           \
+	"(SELECT coalesce(jsonb_agg(d.id ORDER BY d.id), '[]') "               \
+	"FROM scraped_courses d WHERE d.id <> " t ".id "                       \
+	"AND d.state <> 'dismissed' "                                          \
+	"AND " CMS_NORM("d.name") " = " CMS_NORM(t ".name") " "                \
+	"AND left(d.dates->0->>'start', 10) IS NOT DISTINCT FROM "             \
+	"left(" t ".dates->0->>'start', 10) "                                  \
+	"AND (lower(coalesce(d.provider, '')) <> "                             \
+	"lower(coalesce(" t ".provider, '')) "                                 \
+	"OR d.spider_name IS DISTINCT FROM " t ".spider_name))"
+#define CMS_APP_JSON(t)                                                        \
+	"json_build_object('id', " t ".id, 'source_ref', " t ".source_ref, "   \
+	"'name', " t ".name, 'provider', " t ".provider, 'url', " t ".url, "  \
+	"'cost', " t ".cost, 'cost_varies', " t ".cost_varies, "               \
+	"'level_id', " t ".level_id, 'format_id', " t ".format_id, "           \
+	"'cpd_state', " t ".cpd_state, 'cpd_points', " t ".cpd_points, "       \
+	"'is_ongoing', " t ".is_ongoing, 'spider_name', " t ".spider_name, "   \
+	"'is_manually_added', " t ".is_manually_added, "                       \
+	"'dates', (SELECT coalesce(json_agg(json_build_object("                \
+	"'start', " CMS_ISO("d.start_at") ", 'end', " CMS_ISO("d.end_at")      \
+	") ORDER BY d.start_at), '[]') FROM course_dates d "                   \
+	"WHERE d.course_id = " t ".id), "                                      \
+	"'category_ids', (SELECT coalesce(json_agg(cc.vertical_category_id "   \
+	"ORDER BY cc.vertical_category_id), '[]') FROM course_categories cc "  \
+	"WHERE cc.course_id = " t ".id), "                                     \
+	"'created_at', " CMS_ISO(t ".created_at") ", "                         \
+	"'updated_at', " CMS_ISO(t ".updated_at") ", "                         \
+	"'version', " CMS_VERSION(t ".updated_at") ")"
+/* After "source_ref, ": the insert's values from n.j; $3 spider, $4
+ * manual. */
+#define CMS_APP_VALUES                                                         \
+	"n.j->>'name', n.j->>'provider', n.j->>'url', "                        \
+	"(n.j->>'cost')::numeric, "                                            \
+	"coalesce((n.j->>'cost_varies')::boolean, false), "                    \
+	"(n.j->>'level_id')::int, (n.j->>'format_id')::int, $3::text, "        \
+	"$4::boolean, coalesce((n.j->>'is_ongoing')::boolean, false), "        \
+	"n.j->>'cpd_state', (n.j->>'cpd_points')::numeric"
+/* A date from the editor: with an offset it is that instant, without
+ * one it is wall time in the deployment's zone (n.tz). */
+#define CMS_TS(v)                                                              \
+	"CASE WHEN (" v ") ~ '(Z|[+-][0-9][0-9]:[0-9][0-9])$' "                \
+	"THEN (" v ")::timestamptz ELSE (" v ")::timestamp AT TIME ZONE n.tz END"
+/* Dates and tags of the course in CTE c, from n.j. */
+#define CMS_APP_CHILDREN                                                       \
+	"nd AS (SELECT DISTINCT ON (s) s, e FROM (SELECT "                     \
+	CMS_TS("x->>'start'") " AS s, " CMS_TS("x->>'end'") " AS e "          \
+	"FROM n, jsonb_array_elements(n.j->'dates') x) y ORDER BY s), "        \
+	"dd AS (DELETE FROM course_dates d USING c WHERE d.course_id = c.id "  \
+	"AND d.start_at NOT IN (SELECT s FROM nd)), "                          \
+	"di AS (INSERT INTO course_dates (course_id, start_at, end_at) "       \
+	"SELECT c.id, nd.s, nd.e FROM c, nd ON CONFLICT (course_id, start_at) "\
+	"DO UPDATE SET end_at = EXCLUDED.end_at), "                            \
+	"nc AS (SELECT DISTINCT jsonb_array_elements_text(n.j->'category_ids')"\
+	"::int AS v FROM n), "                                                 \
+	"cd AS (DELETE FROM course_categories x USING c "                      \
+	"WHERE x.course_id = c.id AND x.vertical_category_id NOT IN "          \
+	"(SELECT v FROM nc)), "                                                \
+	"ci AS (INSERT INTO course_categories (course_id, "                    \
+	"vertical_category_id) SELECT c.id, nc.v FROM c, nc "                  \
+	"ON CONFLICT DO NOTHING) "
+
 const struct sql_stmt sql_stmts[] = {
     /* Health: /readyz round trips. */
     {"app.ping", "app_health", SQL_READ, "SELECT 1"},
@@ -572,6 +661,311 @@ const struct sql_stmt sql_stmts[] = {
     {"auth.cli_user_group", "cms_auth", SQL_WRITE,
      "INSERT INTO user_groups (user_id, group_id) "
      "VALUES ($1::bigint, $2::bigint) ON CONFLICT DO NOTHING"},
+    /*
+     * The framework-import staging area (cms_server/import.c,
+     * migrations/cms/0004_import.sql).  upload replaces the user's sheet
+     * only when the user's other sheets plus this one stay within $5
+     * bytes; other users' uploads older than a day go on the way.  data
+     * is sent and read as bytea hex text.
+     */
+    {"cms_import.upload", "cms_import", SQL_WRITE,
+     "WITH gc AS (DELETE FROM import_uploads WHERE owner_id <> $1::bigint "
+     "AND created_at < now() - interval '1 day'), "
+     "other AS (SELECT coalesce(sum(octet_length(data)), 0) AS n "
+     "FROM import_uploads WHERE owner_id = $1::bigint AND sheet <> $2), "
+     "up AS (INSERT INTO import_uploads (owner_id, sheet, format, data) "
+     "SELECT $1::bigint, $2, $3, $4::bytea FROM other "
+     "WHERE other.n + octet_length($4::bytea) <= $5::bigint "
+     "ON CONFLICT (owner_id, sheet) DO UPDATE SET format = "
+     "EXCLUDED.format, data = EXCLUDED.data, created_at = now() "
+     "RETURNING 1) "
+     "SELECT CASE WHEN EXISTS (SELECT 1 FROM up) THEN 'ok' "
+     "ELSE 'too_large' END, (SELECT n FROM other)"},
+    {"cms_import.list", "cms_import", SQL_READ,
+     "SELECT id, sheet, format, data FROM import_uploads "
+     "WHERE owner_id = $1::bigint ORDER BY sheet"},
+    {"cms_import.status", "cms_import", SQL_READ,
+     "SELECT json_build_object('uploads', coalesce(json_agg("
+     "json_build_object('sheet', sheet, 'format', format, 'bytes', "
+     "octet_length(data), 'uploaded_at', created_at) ORDER BY sheet), "
+     "'[]'::json)) FROM import_uploads WHERE owner_id = $1::bigint"},
+    /* $2 NULL: every sheet of the user; else the ids an apply read. */
+    {"cms_import.clear", "cms_import", SQL_WRITE,
+     "DELETE FROM import_uploads WHERE owner_id = $1::bigint "
+     "AND ($2::bigint[] IS NULL OR id = ANY ($2::bigint[]))"},
+    /*
+     * Courses in the CMS (cms_server/courses.c, docs/cms-courses.md).
+     * cms_courses.* run on the CMS database, cms_app_courses.* on the
+     * App database as cms_publisher.  A scope parameter is the caller's
+     * provider grants as a JSON array of lower-cased names, or NULL for
+     * "every provider"; a row outside it reads as absent.  Every App
+     * write notifies lifted_courses in its own statement (the
+     * notification is sent at commit) with the WAL position, so App
+     * workers on a replica wait for it.
+     */
+    {"cms_courses.scope", "cms_courses", SQL_READ,
+     "SELECT CASE WHEN EXISTS (SELECT 1 FROM user_groups ug "
+     "WHERE ug.user_id = $1::bigint AND NOT EXISTS (SELECT 1 "
+     "FROM group_providers gp WHERE gp.group_id = ug.group_id)) "
+     "THEN NULL ELSE (SELECT coalesce(json_agg(DISTINCT "
+     "lower(gp.provider)), '[]') FROM user_groups ug JOIN group_providers "
+     "gp ON gp.group_id = ug.group_id WHERE ug.user_id = $1::bigint)::text "
+     "END"},
+    {"cms_courses.scraped_list", "cms_courses", SQL_READ,
+     "WITH f AS (SELECT c.* FROM scraped_courses c "
+     "WHERE ($1::text IS NULL OR c.state = $1::text) "
+     "AND ($2::text IS NULL OR lower(c.provider) = lower($2::text)) "
+     "AND ($3::text IS NULL OR c.spider_name = $3::text) "
+     "AND ($4::text IS NULL OR strpos(lower(c.name), lower($4::text)) > 0) "
+     "AND " CMS_SCOPE("c.provider", "$7") "), "
+     "p AS (SELECT * FROM f ORDER BY id "
+     "LIMIT $6::int OFFSET ($5::int - 1) * $6::int) "
+     "SELECT json_build_object('total', (SELECT count(*) FROM f), "
+     "'page', $5::int, 'page_size', $6::int, "
+     "'results', (SELECT coalesce(json_agg(" CMS_SCRAPED_JSON("p")
+     " || jsonb_build_object('duplicates', " CMS_DUPES("p")
+     ") ORDER BY p.id), '[]') FROM p))::text"},
+    {"cms_courses.scraped_get", "cms_courses", SQL_READ,
+     "SELECT (" CMS_SCRAPED_JSON("c") " || jsonb_build_object("
+     "'duplicates', " CMS_DUPES("c") "))::text "
+     "FROM scraped_courses c WHERE c.id = $1::bigint AND "
+     CMS_SCOPE("c.provider", "$2")},
+    /* $2 the merged course (validated), $3 changed members (old), $4
+     * the same (new), $5 their names, $9 the version the edit is based
+     * on (a concurrent edit makes it 'conflict'). */
+    {"cms_courses.scraped_update", "cms_courses", SQL_WRITE,
+     "WITH old AS (SELECT * FROM scraped_courses "
+     "WHERE id = $1::bigint FOR UPDATE), n AS (SELECT $2::jsonb AS j), "
+     "u AS (UPDATE scraped_courses c SET name = n.j->>'name', "
+     "provider = n.j->>'provider', url = n.j->>'url', "
+     "cost = (n.j->>'cost')::numeric, "
+     "cost_varies = coalesce((n.j->>'cost_varies')::boolean, false), "
+     "level_id = (n.j->>'level_id')::int, "
+     "format_id = (n.j->>'format_id')::int, "
+     "cpd_state = n.j->>'cpd_state', "
+     "cpd_points = (n.j->>'cpd_points')::numeric, "
+     "is_ongoing = coalesce((n.j->>'is_ongoing')::boolean, false), "
+     "dates = coalesce(n.j->'dates', '[]'), "
+     "category_ids = ARRAY(SELECT jsonb_array_elements_text("
+     "n.j->'category_ids')::int), "
+     "edited_fields = ARRAY(SELECT DISTINCT x FROM unnest("
+     "c.edited_fields || $5::text[]) x ORDER BY x), updated_at = now() "
+     "FROM n, old WHERE c.id = old.id "
+     "AND old.state IN ('scraped', 'in_review') "
+     "AND " CMS_VERSION("old.updated_at") " = $9::text RETURNING c.*), "
+     "a AS (INSERT INTO audit_log (actor_id, actor_username, action, "
+     "target_type, target_id, before, after, client, comment) "
+     "SELECT $6::bigint, (SELECT username FROM users WHERE id = $6::bigint), "
+     "'course.edit', 'scraped_course', u.id::text, $3::jsonb, $4::jsonb, "
+     "$7::text, $8::text FROM u) "
+     "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM old) THEN 'not_found' "
+     "WHEN NOT EXISTS (SELECT 1 FROM u) AND EXISTS (SELECT 1 FROM old "
+     "WHERE state IN ('scraped', 'in_review')) THEN 'conflict' "
+     "WHEN NOT EXISTS (SELECT 1 FROM u) THEN 'wrong_state' ELSE 'ok' END, "
+     "(SELECT state FROM old), "
+     "(SELECT (" CMS_SCRAPED_JSON("u") ")::text FROM u)"},
+    /* A workflow step: only from the state the caller saw ($2), so a
+     * concurrent step makes this one a no-op ('conflict'). */
+    {"cms_courses.transition", "cms_courses", SQL_WRITE,
+     "WITH u AS (UPDATE scraped_courses SET state = $3::text, "
+     "app_course_id = $4::bigint, published_at = CASE WHEN "
+     "$3::text = 'published' THEN now() ELSE published_at END, "
+     "updated_at = now() WHERE id = $1::bigint AND state = $2::text "
+     "RETURNING *), "
+     "a AS (INSERT INTO audit_log (actor_id, actor_username, action, "
+     "target_type, target_id, before, after, client, comment) "
+     "SELECT $6::bigint, (SELECT username FROM users WHERE id = $6::bigint), "
+     "$5::text, 'scraped_course', u.id::text, "
+     "jsonb_build_object('state', $2::text), "
+     "jsonb_build_object('state', $3::text, 'app_course_id', "
+     "u.app_course_id), $7::text, $8::text FROM u) "
+     "SELECT CASE WHEN EXISTS (SELECT 1 FROM u) THEN 'ok' "
+     "ELSE 'conflict' END, (SELECT (" CMS_SCRAPED_JSON("u") ")::text "
+     "FROM u)"},
+    /* $1 [[scraped id, App course id], ...] from cms_app_courses.refs;
+     * $2 the actor (NULL at start-up). */
+    {"cms_courses.reconcile", "cms_courses", SQL_WRITE,
+     "WITH m AS (SELECT (e->>0)::bigint AS sid, (e->>1)::bigint AS aid "
+     "FROM jsonb_array_elements($1::jsonb) e), "
+     "o AS (SELECT c.id, c.state, m.aid FROM scraped_courses c "
+     "JOIN m ON m.sid = c.id WHERE c.state IN ('scraped', 'in_review') "
+     "FOR UPDATE OF c), "
+     "u AS (UPDATE scraped_courses c SET state = 'published', "
+     "app_course_id = o.aid, published_at = now(), updated_at = now() "
+     "FROM o WHERE c.id = o.id RETURNING c.id, o.state AS old_state, "
+     "c.app_course_id), "
+     "a AS (INSERT INTO audit_log (actor_id, actor_username, action, "
+     "target_type, target_id, before, after, client, comment) "
+     "SELECT $2::bigint, coalesce((SELECT username FROM users "
+     "WHERE id = $2::bigint), '(reconcile)'), 'course.reconcile', "
+     "'scraped_course', u.id::text, "
+     "jsonb_build_object('state', u.old_state), "
+     "jsonb_build_object('state', 'published', 'app_course_id', "
+     "u.app_course_id), $3::text, "
+     "'found published in the App database' FROM u) "
+     "SELECT json_build_object('marked', (SELECT coalesce(json_agg(id "
+     "ORDER BY id), '[]') FROM u))::text"},
+    {"cms_courses.history", "cms_courses", SQL_READ,
+     "SELECT json_build_object('results', coalesce(json_agg("
+     "json_build_object('id', a.id, "
+     "'at', to_char(a.at, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM'), "
+     "'actor', a.actor_username, 'action', a.action, "
+     "'before', a.before, 'after', a.after, 'comment', a.comment) "
+     "ORDER BY a.at, a.id), '[]'))::text FROM audit_log a "
+     "WHERE a.target_type = $1::text AND a.target_id = $2::text"},
+    {"cms_courses.duplicates", "cms_courses", SQL_READ,
+     "WITH f AS (SELECT c.id, " CMS_NORM("c.name") " AS k, "
+     "left(c.dates->0->>'start', 10) AS s, lower(c.provider) AS p, "
+     "c.spider_name AS sp, c.name FROM scraped_courses c "
+     "WHERE c.state <> 'dismissed' AND " CMS_SCOPE("c.provider", "$1") "), "
+     "g AS (SELECT k, s, min(name) AS name, json_agg(id ORDER BY id) AS ids "
+     "FROM f GROUP BY k, s HAVING count(DISTINCT (coalesce(p, ''), "
+     "coalesce(sp, ''))) > 1) "
+     "SELECT json_build_object('groups', coalesce(json_agg("
+     "json_build_object('name', name, 'start', s, 'ids', ids) "
+     "ORDER BY k, s), '[]'))::text FROM g"},
+    /* Best first: exact name or alias, name prefix, substring. */
+    {"cms_courses.providers_find", "cms_courses", SQL_READ,
+     "WITH q AS (SELECT lower(btrim(coalesce($1::text, ''))) AS q), "
+     "m AS (SELECT p.*, CASE WHEN lower(p.name) = q.q THEN 0 "
+     "WHEN EXISTS (SELECT 1 FROM unnest(p.aliases) al "
+     "WHERE lower(al) = q.q) THEN 1 "
+     "WHEN starts_with(lower(p.name), q.q) THEN 2 "
+     "WHEN strpos(lower(p.name), q.q) > 0 OR EXISTS (SELECT 1 "
+     "FROM unnest(p.aliases) al WHERE strpos(lower(al), q.q) > 0) THEN 3 "
+     "END AS rank FROM providers p, q) "
+     "SELECT json_build_object('results', coalesce(json_agg("
+     "json_build_object('id', id, 'name', name, 'aliases', aliases, "
+     "'match', (ARRAY['exact', 'alias', 'prefix', 'substring'])[rank + 1]) "
+     "ORDER BY rank, lower(name)), '[]'))::text "
+     "FROM (SELECT * FROM m WHERE rank IS NOT NULL "
+     "ORDER BY rank, lower(name) LIMIT 20) r"},
+    {"cms_courses.provider_create", "cms_courses", SQL_WRITE,
+     "WITH i AS (INSERT INTO providers (name, aliases) VALUES ($1::text, "
+     "ARRAY(SELECT jsonb_array_elements_text($2::jsonb))) RETURNING *), "
+     "a AS (INSERT INTO audit_log (actor_id, actor_username, action, "
+     "target_type, target_id, before, after, client) "
+     "SELECT $3::bigint, (SELECT username FROM users WHERE id = $3::bigint), "
+     "'provider.create', 'provider', i.id::text, NULL, "
+     "jsonb_build_object('name', i.name, 'aliases', i.aliases), $4::text "
+     "FROM i) "
+     "SELECT json_build_object('id', id, 'name', name, 'aliases', "
+     "aliases)::text FROM i"},
+
+    /* The App's lists a course picks from (validation). */
+    {"cms_app_courses.lists", "cms_app_courses", SQL_READ,
+     "SELECT json_build_object("
+     "'levels', (SELECT coalesce(json_agg(id ORDER BY id), '[]') "
+     "FROM levels), "
+     "'formats', (SELECT coalesce(json_agg(id ORDER BY id), '[]') "
+     "FROM formats), "
+     "'categories', (SELECT coalesce(json_agg(id ORDER BY id), '[]') "
+     "FROM vertical_categories))::text"},
+    /* The editor's choices (GET /cms/api/courses/lists). */
+    {"cms_app_courses.editor_lists", "cms_app_courses", SQL_READ,
+     "SELECT json_build_object("
+     "'levels', (SELECT coalesce(json_agg(json_build_object('id', id, "
+     "'name', name, 'acronym', acronym) ORDER BY id), '[]') FROM levels), "
+     "'formats', (SELECT coalesce(json_agg(json_build_object('id', id, "
+     "'name', name, 'acronym', acronym) ORDER BY id), '[]') FROM formats), "
+     "'verticals', (SELECT coalesce(json_agg(json_build_object('id', v.id, "
+     "'name', v.name, 'categories', (SELECT coalesce(json_agg("
+     "json_build_object('id', c.id, 'name', c.title, 'is_specialism', "
+     "c.is_specialism) ORDER BY c.key), '[]') FROM vertical_categories c "
+     "WHERE c.vertical_id = v.id)) ORDER BY v.id), '[]') "
+     "FROM verticals v))::text"},
+    {"cms_app_courses.get", "cms_app_courses", SQL_READ,
+     "SELECT " CMS_APP_JSON("c") "::text FROM courses c "
+     "WHERE c.id = $1::bigint AND " CMS_SCOPE("c.provider", "$2")},
+    {"cms_app_courses.list", "cms_app_courses", SQL_READ,
+     "WITH f AS (SELECT c.*, CASE $1::text WHEN 'name' THEN lower(c.name) "
+     "WHEN 'provider' THEN lower(c.provider) END AS sk_t, "
+     "CASE $1::text WHEN 'cost' THEN c.cost WHEN 'cpd' THEN c.cpd_points "
+     "END AS sk_n, CASE WHEN $1::text = 'start' THEN (SELECT "
+     "min(d.start_at) FROM course_dates d WHERE d.course_id = c.id) END "
+     "AS sk_d FROM courses c "
+     "WHERE ($3::text IS NULL OR lower(c.provider) = lower($3::text)) "
+     "AND ($4::int IS NULL OR c.level_id = $4::int) "
+     "AND ($5::int IS NULL OR c.format_id = $5::int) "
+     "AND ($6::int IS NULL OR EXISTS (SELECT 1 FROM course_categories cc "
+     "WHERE cc.course_id = c.id AND cc.vertical_category_id = $6::int)) "
+     "AND (($7::date IS NULL AND $8::date IS NULL) OR EXISTS (SELECT 1 "
+     "FROM course_dates d WHERE d.course_id = c.id "
+     "AND ($7::date IS NULL "
+     "OR d.start_at >= $7::date::timestamp AT TIME ZONE $13::text) "
+     "AND ($8::date IS NULL "
+     "OR d.start_at < ($8::date + 1)::timestamp AT TIME ZONE $13::text))) "
+     "AND ($9::text IS NULL OR strpos(lower(c.name), lower($9::text)) > 0) "
+     "AND " CMS_SCOPE("c.provider", "$12") "), "
+     "p AS (SELECT * FROM (SELECT f.*, row_number() OVER (ORDER BY "
+     "CASE WHEN $2::text = 'asc' THEN sk_t END ASC NULLS LAST, "
+     "CASE WHEN $2::text = 'desc' THEN sk_t END DESC NULLS LAST, "
+     "CASE WHEN $2::text = 'asc' THEN sk_n END ASC NULLS LAST, "
+     "CASE WHEN $2::text = 'desc' THEN sk_n END DESC NULLS LAST, "
+     "CASE WHEN $2::text = 'asc' THEN sk_d END ASC NULLS LAST, "
+     "CASE WHEN $2::text = 'desc' THEN sk_d END DESC NULLS LAST, id) "
+     "AS ord FROM f) x ORDER BY ord "
+     "LIMIT $11::int OFFSET ($10::int - 1) * $11::int) "
+     "SELECT json_build_object('total', (SELECT count(*) FROM f), "
+     "'page', $10::int, 'page_size', $11::int, "
+     "'results', (SELECT coalesce(json_agg(" CMS_APP_JSON("p")
+     " ORDER BY p.ord), '[]') FROM p))::text"},
+    /*
+     * Publish or create: one transaction making the course, its dates
+     * and tags.  Keyed by source_ref, so a retried publish updates the
+     * course it made instead of adding a second.  Dates and tags not in
+     * the new set are deleted and the rest upserted (a delete and an
+     * insert of the same key in one statement could run in either
+     * order).  $1 source_ref (NULL: a manual course gets a fresh one).
+     */
+    {"cms_app_courses.publish", "cms_app_courses", SQL_WRITE,
+     "WITH n AS (SELECT $2::jsonb AS j, $5::text AS tz), "
+     "c AS (INSERT INTO courses (source_ref, name, provider, url, cost, "
+     "cost_varies, level_id, format_id, spider_name, is_manually_added, "
+     "is_ongoing, cpd_state, cpd_points) "
+     "SELECT coalesce($1::text, 'manual:' || gen_random_uuid()), "
+     CMS_APP_VALUES " FROM n "
+     "ON CONFLICT (source_ref) DO UPDATE SET name = EXCLUDED.name, "
+     "provider = EXCLUDED.provider, url = EXCLUDED.url, "
+     "cost = EXCLUDED.cost, cost_varies = EXCLUDED.cost_varies, "
+     "level_id = EXCLUDED.level_id, format_id = EXCLUDED.format_id, "
+     "spider_name = EXCLUDED.spider_name, "
+     "is_ongoing = EXCLUDED.is_ongoing, cpd_state = EXCLUDED.cpd_state, "
+     "cpd_points = EXCLUDED.cpd_points, updated_at = now() "
+     "RETURNING id), " CMS_APP_CHILDREN
+     "SELECT c.id, pg_notify('lifted_courses', "
+     "pg_current_wal_lsn()::text) FROM c"},
+    {"cms_app_courses.update", "cms_app_courses", SQL_WRITE,
+     "WITH n AS (SELECT $2::jsonb AS j, $4::text AS tz), "
+     "c AS (UPDATE courses c SET name = n.j->>'name', "
+     "provider = n.j->>'provider', url = n.j->>'url', "
+     "cost = (n.j->>'cost')::numeric, "
+     "cost_varies = coalesce((n.j->>'cost_varies')::boolean, false), "
+     "level_id = (n.j->>'level_id')::int, "
+     "format_id = (n.j->>'format_id')::int, "
+     "is_ongoing = coalesce((n.j->>'is_ongoing')::boolean, false), "
+     "cpd_state = n.j->>'cpd_state', "
+     "cpd_points = (n.j->>'cpd_points')::numeric, updated_at = now() "
+     "FROM n WHERE c.id = $1::bigint AND " CMS_SCOPE("c.provider", "$3")
+     " AND " CMS_VERSION("c.updated_at") " = $5::text"
+     " RETURNING c.id), " CMS_APP_CHILDREN
+     "SELECT c.id, pg_notify('lifted_courses', "
+     "pg_current_wal_lsn()::text) FROM c"},
+    {"cms_app_courses.delete", "cms_app_courses", SQL_WRITE,
+     "WITH d AS (DELETE FROM courses c WHERE c.id = $1::bigint AND "
+     CMS_SCOPE("c.provider", "$2") " RETURNING c.id) "
+     "SELECT d.id, pg_notify('lifted_courses', "
+     "pg_current_wal_lsn()::text) FROM d"},
+    /* Unpublish (archive, back to review): idempotent by source_ref. */
+    {"cms_app_courses.unpublish", "cms_app_courses", SQL_WRITE,
+     "WITH d AS (DELETE FROM courses WHERE source_ref = $1::text "
+     "RETURNING id) SELECT (SELECT count(*) FROM d), "
+     "pg_notify('lifted_courses', pg_current_wal_lsn()::text)"},
+    /* Reconcile: every course the CMS published, by scraped id. */
+    {"cms_app_courses.refs", "cms_app_courses", SQL_READ,
+     "SELECT coalesce(json_agg(json_build_array(substr(source_ref, 5)"
+     "::bigint, id) ORDER BY id), '[]')::text FROM courses "
+     "WHERE source_ref ~ '^cms:[0-9]{1,18}$'"},
 };
 
 const size_t sql_nstmts = sizeof(sql_stmts) / sizeof(sql_stmts[0]);

@@ -12,9 +12,12 @@ import { LoadError, Loading } from './components/Status.jsx';
 import { Account } from './screens/Account.jsx';
 import { Audit } from './screens/Audit.jsx';
 import { ComingSoon } from './screens/ComingSoon.jsx';
+import { CourseDetail } from './screens/CourseDetail.jsx';
+import { Courses } from './screens/Courses.jsx';
 import { Dashboard } from './screens/Dashboard.jsx';
 import { ForcedPasswordChange } from './screens/ForcedPasswordChange.jsx';
 import { ForcedTotpSetup } from './screens/ForcedTotpSetup.jsx';
+import { FrameworkImport } from './screens/FrameworkImport.jsx';
 import { GroupDetail } from './screens/GroupDetail.jsx';
 import { Groups } from './screens/Groups.jsx';
 import { Login } from './screens/Login.jsx';
@@ -44,7 +47,14 @@ function screenFor(path) {
     if (s.length === 1) return <Audit />;
     break;
   case 'courses':
-    if (s.length === 1) return <ComingSoon title="Courses" />;
+    if (s.length === 1) return <Courses key="review" tab="review" />;
+    if (s.length === 2 && s[1] === 'published') return <Courses key="published" tab="published" />;
+    if (s.length === 3 && (s[1] === 'review' || s[1] === 'published')) {
+      return <CourseDetail key={`${s[1]}/${s[2]}`} tab={s[1]} id={s[2]} />;
+    }
+    break;
+  case 'framework':
+    if (s.length === 1) return <FrameworkImport />;
     break;
   case 'scrapers':
     if (s.length === 1) return <ComingSoon title="Scrapers" />;
@@ -78,6 +88,8 @@ function SiteHeader({ me, full }) {
         {me && full && (
           <nav aria-label="Main">
             <ul className="nav">
+              {(hasPermission(me, 'courses.edit') || hasPermission(me, 'courses.publish')) && <li><Link href={`${BASE}/courses`}>Courses</Link></li>}
+              {hasPermission(me, 'framework.import') && <li><Link href={`${BASE}/framework`}>Framework</Link></li>}
               {hasPermission(me, 'users.manage') && <li><Link href={`${BASE}/users`}>Users</Link></li>}
               {hasPermission(me, 'users.manage') && <li><Link href={`${BASE}/groups`}>Groups</Link></li>}
               {hasPermission(me, 'audit.view') && <li><Link href={`${BASE}/audit`}>Audit log</Link></li>}

@@ -39,10 +39,11 @@ function query(params) {
   return s ? `?${s}` : '';
 }
 
-async function request(method, path, { params = {}, body, signal, quiet401 = false } = {}) {
+async function request(method, path, { params = {}, body, raw, signal, quiet401 = false } = {}) {
   const headers = { Accept: 'application/json' };
   if (method !== 'GET') {
-    headers['Content-Type'] = 'application/json';
+    // A raw body (a File for an upload) goes as it is, with its own type.
+    headers['Content-Type'] = raw ? (raw.type || 'application/octet-stream') : 'application/json';
     if (csrfToken) headers['X-CSRF-Token'] = csrfToken;
   }
   let res;
@@ -50,7 +51,7 @@ async function request(method, path, { params = {}, body, signal, quiet401 = fal
     res = await fetch(`/cms/api/${path}${query(params)}`, {
       method,
       headers,
-      body: method === 'GET' ? undefined : JSON.stringify(body || {}),
+      body: method === 'GET' ? undefined : (raw || JSON.stringify(body || {})),
       credentials: 'same-origin',
       cache: 'no-store',
       signal,
@@ -83,6 +84,18 @@ async function request(method, path, { params = {}, body, signal, quiet401 = fal
 
 const get = (path, params, opts) => request('GET', path, { ...opts, params });
 const post = (path, body, opts) => request('POST', path, { ...opts, body });
+const upload = (path, params, file, opts) => request('POST', path, { ...opts, params, raw: file });
+
+// A page of a list: {total, page, pageSize, results}.
+function paged(data, page, pageSize) {
+  const results = list(data, 'results');
+  return {
+    total: Number.isFinite(data && data.total) ? data.total : results.length,
+    page: (data && data.page) || page,
+    pageSize: (data && data.page_size) || pageSize,
+    results,
+  };
+}
 
 // Lists come either bare or wrapped ({users: [...]}); both are accepted.
 function list(data, key) {
@@ -170,4 +183,61 @@ export const api = {
       entries,
     };
   },
+
+  // Courses (docs/cms-courses.md). `kind` is 'published' (the App
+  // database, /cms/api/courses...) or 'scraped' (the scraped rows in the
+  // CMS database, /cms/api/courses/scraped...).
+  courses: async (kind, { page = 1, pageSize = 25, ...filters }, opts) => {
+    const data = await get(kind === 'scraped' ? 'courses/scraped' : 'courses', { ...filters, pg: page, ps: pageSize }, opts);
+    return paged(data, page, pageSize);
+  },
+  course: (kind, id, opts) => get(kind === 'scraped' ? 'courses/scraped/get' : 'courses/get', { id }, opts),
+  saveCourse: (kind, course) => post(kind === 'scraped' ? 'courses/scraped/update' : 'courses/update', course),
+  addCourse: (course) => post('courses/create', course),
+  deleteCourse: (id, comment) => post('courses/delete', { id, comment }),
+  transition: (id, transition, comment) => post('courses/transition', { id, transition, comment }),
+  courseHistory: async (kind, id, opts) => list(await get('courses/history', kind === 'scraped' ? { id } : { course_id: id }, opts), 'results'),
+  workflow: (opts) => get('courses/workflow', {}, opts),
+  reconcile: () => post('courses/reconcile', {}),
+  // The editor's lists: levels, formats, the category tags by vertical.
+  // From /cms/api/courses/lists ({levels, formats: [{id, name}],
+  // verticals: [{id, name, categories: [{id, name}]}]}) when the server
+  // has it; the categories otherwise from the App's /qns (the CMS mirrors
+  // the App's API).
+  courseLists: async (opts) => {
+    let lists = {};
+    try {
+      lists = await get('courses/lists', {}, opts);
+    } catch (e) {
+      // Not there: a 404, or the static fallback's HTML (a 200 that is
+      // not JSON).
+      if (e.name === 'AbortError' || (e.status !== 404 && e.status !== 200)) throw e;
+    }
+    const named = (v) => Array.isArray(v) && v.length > 0 && v.every((x) => x && typeof x === 'object' && 'name' in x);
+    const out = {
+      levels: named(lists.levels) ? lists.levels : [],
+      formats: named(lists.formats) ? lists.formats : [],
+      verticals: named(lists.verticals) ? lists.verticals : null,
+      spiders: Array.isArray(lists.spiders) ? lists.spiders : [],
+    };
+    if (out.verticals) return out;
+    const res = await fetch('/qns', { credentials: 'same-origin', headers: { Accept: 'application/json' }, signal: opts && opts.signal });
+    if (!res.ok) throw new ApiError(`The App's lists could not be read (${res.status}).`, res.status);
+    const q = await res.json();
+    out.verticals = ((q.vertical && q.vertical.options) || []).map((v) => ({
+      id: v.id,
+      name: String(v.text || '').replace(/\.$/, ''),
+      categories: ((q.comp_category && q.comp_category.options && q.comp_category.options[String(v.id)]) || [])
+        .map((c) => ({ id: c.id, name: c.text })),
+    }));
+    return out;
+  },
+  providers: async (q, opts) => list(await get('providers', { q }, opts), 'results')
+    .map((p) => (typeof p === 'string' ? p : p.name)).filter(Boolean),
+
+  // Framework import: one raw upload per sheet, then check, then apply.
+  uploadSheet: (sheet, format, file) => upload('framework/upload', { sheet, format }, file),
+  discardSheets: () => post('framework/discard', {}),
+  checkFramework: () => post('framework/check', {}),
+  applyFramework: () => post('framework/apply', {}),
 };

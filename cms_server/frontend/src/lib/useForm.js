@@ -2,7 +2,9 @@
 // action() once at a time and keeps the server's message and its
 // per-field messages ({"error", "fields": {name: message}}) for the
 // fields and the form to show. A message for a field the form does not
-// show goes into the form's message instead of getting lost.
+// show goes into the form's message instead of getting lost. The fields
+// shown are a list of names or a RegExp over names (for rows such as
+// "dates[1].end"); a RegExp should be a module constant.
 import { useCallback, useState } from 'preact/hooks';
 
 export function useForm(shownFields = []) {
@@ -22,7 +24,8 @@ export function useForm(shownFields = []) {
       const shown = {};
       const other = [];
       for (const [k, v] of Object.entries(fs)) {
-        if (shownFields.includes(k)) shown[k] = String(v);
+        const isShown = Array.isArray(shownFields) ? shownFields.includes(k) : shownFields.test(k);
+        if (isShown) shown[k] = String(v);
         else if (String(v) !== msg) other.push(String(v));
       }
       setFields(shown);
@@ -32,7 +35,7 @@ export function useForm(shownFields = []) {
       setBusy(false);
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, shownFields);
+  }, Array.isArray(shownFields) ? shownFields : [shownFields]);
 
   const reset = useCallback(() => { setError(null); setFields({}); }, []);
   return { busy, error, fields, submit, reset };

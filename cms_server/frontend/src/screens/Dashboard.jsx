@@ -1,5 +1,6 @@
 // The CMS's start page: a tile for each part of the CMS the user may use
-// (the server checks again on every request).
+// (the server checks again on every request). A tile with a list of
+// permissions shows for any of them.
 import { Link } from '../lib/router.jsx';
 import { hasPermission, useSession } from '../lib/session.js';
 import { ScreenHeading } from '../components/ScreenHeading.jsx';
@@ -9,7 +10,9 @@ const TILES = [
   { href: '/cms/groups', permission: 'users.manage', title: 'Groups and permissions', text: 'What each group may do, and which providers\u2019 courses it may touch.' },
   { href: '/cms/audit', permission: 'audit.view', title: 'Audit log', text: 'Who changed what, and when.' },
   { href: '/cms/account', title: 'Your account', text: 'Your password, two-step sign-in and recovery codes.' },
-  { href: '/cms/courses', title: 'Courses', text: 'Published and scraped courses.' },
+  { href: '/cms/courses', permission: ['courses.edit', 'courses.publish'], title: 'Review queue', text: 'Scraped courses to check, edit, publish or dismiss; possible duplicates flagged.' },
+  { href: '/cms/courses/published', permission: ['courses.edit', 'courses.publish'], title: 'Published courses', text: 'The courses on the App: search, edit, delete, or add one by hand.' },
+  { href: '/cms/framework', permission: 'framework.import', title: 'Framework import', text: 'Upload the framework sheets, check them against the live framework, apply.' },
   { href: '/cms/scrapers', title: 'Scrapers', text: 'The spiders and their jobs.' },
 ];
 
@@ -20,7 +23,7 @@ export function Dashboard() {
       <ScreenHeading>Dashboard</ScreenHeading>
       <p className="lead">Welcome, {me.username}.</p>
       <ul className="tiles" data-testid="dashboard">
-        {TILES.filter((t) => !t.permission || hasPermission(me, t.permission)).map((t) => (
+        {TILES.filter((t) => !t.permission || [].concat(t.permission).some((p) => hasPermission(me, p))).map((t) => (
           <li key={t.href}>
             <Link href={t.href} className="tile">
               <span className="tile-title">{t.title}</span>
