@@ -63,8 +63,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: lifted-app serve | migrate | "
-	    "print-settings |\n"
-	    "       import-framework DIR [--check] [--strict]\n");
+	                "print-settings |\n"
+	                "       import-framework DIR [--check] [--strict]\n");
 	exit(2);
 }
 
@@ -74,8 +74,7 @@ main(int argc, char **argv)
 	struct server_config sc;
 	int rc;
 
-	if (argc < 2 ||
-	    (argc != 2 && strcmp(argv[1], "import-framework") != 0))
+	if (argc < 2 || (argc != 2 && strcmp(argv[1], "import-framework") != 0))
 		usage();
 	if (strcmp(argv[1], "print-settings") == 0) {
 		settings_print_defaults(stdout);
@@ -84,14 +83,14 @@ main(int argc, char **argv)
 	cli_settings(&settings, "app");
 	if (strcmp(argv[1], "migrate") == 0) {
 		cli_require(settings.app_admin_database_url,
-		    "LIFTED_APP_ADMIN_DATABASE_URL");
+		            "LIFTED_APP_ADMIN_DATABASE_URL");
 		rc = cli_migrate(&settings, settings.app_admin_database_url,
-		    "app");
+		                 "app");
 	} else if (strcmp(argv[1], "import-framework") == 0) {
 		rc = import_cmd(&settings, argc - 2, argv + 2);
 	} else if (strcmp(argv[1], "serve") == 0) {
 		cli_require(settings.app_database_url,
-		    "LIFTED_APP_DATABASE_URL");
+		            "LIFTED_APP_DATABASE_URL");
 		memset(&sc, 0, sizeof(sc));
 		sc.proc = "app";
 		sc.listen = settings.app_listen;

@@ -10,8 +10,8 @@
 
 #include "arena.h"
 
-#define ARENA_BLOCK  8192
-#define ARENA_ALIGN  _Alignof(max_align_t)
+#define ARENA_BLOCK 8192
+#define ARENA_ALIGN _Alignof(max_align_t)
 
 struct arena_block {
 	struct arena_block *next;

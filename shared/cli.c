@@ -45,8 +45,7 @@ cli_require(const char *value, const char *name)
 }
 
 int
-cli_migrate(const struct settings *s, const char *conninfo,
-    const char *which)
+cli_migrate(const struct settings *s, const char *conninfo, const char *which)
 {
 	char dir[4096], err[1024];
 

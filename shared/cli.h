@@ -17,6 +17,6 @@ void cli_require(const char *value, const char *name);
 
 /* Runs migrations/<which> against conninfo; returns the exit status. */
 int cli_migrate(const struct settings *s, const char *conninfo,
-    const char *which);
+                const char *which);
 
 #endif

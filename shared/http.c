@@ -45,10 +45,10 @@
  * built single-page apps: no inline script, no third-party origin. */
 static const char *const security_headers[][2] = {
     {"Content-Security-Policy",
-	"default-src 'self'; script-src 'self'; style-src 'self'; "
-	"img-src 'self' data:; font-src 'self'; connect-src 'self'; "
-	"object-src 'none'; base-uri 'none'; form-action 'self'; "
-	"frame-ancestors 'none'"},
+     "default-src 'self'; script-src 'self'; style-src 'self'; "
+     "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+     "object-src 'none'; base-uri 'none'; form-action 'self'; "
+     "frame-ancestors 'none'"},
     {"X-Content-Type-Options", "nosniff"},
     {"Referrer-Policy", "strict-origin-when-cross-origin"},
     {"X-Frame-Options", "DENY"},
@@ -107,7 +107,7 @@ static void http_dispatch(struct evhttp_request *ev, void *arg);
 
 struct http_server *
 http_server_new(struct event_base *base, int listen_fd,
-    const struct http_server_config *cfg)
+                const struct http_server_config *cfg)
 {
 	struct http_server *s;
 	struct guard_config gc;
@@ -126,13 +126,13 @@ http_server_new(struct event_base *base, int listen_fd,
 	memcpy(&s->id_prefix, rnd, sizeof(s->id_prefix));
 	/* The guard's synthetic requests carry this unguessable path. */
 	snprintf(s->reject_prefix, sizeof(s->reject_prefix),
-	    "/.lifted-reject-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[8],
-	    rnd[9], rnd[10], rnd[11], rnd[12], rnd[13], rnd[14], rnd[15]);
+	         "/.lifted-reject-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[8],
+	         rnd[9], rnd[10], rnd[11], rnd[12], rnd[13], rnd[14], rnd[15]);
 
 	if (cfg->static_dir != NULL &&
 	    (s->static_root = static_root_open(cfg->static_dir)) == NULL)
 		log_warn("static folder %s is missing: pages will 404",
-		    cfg->static_dir);
+		         cfg->static_dir);
 
 	memset(&gc, 0, sizeof(gc));
 	gc.max_header_bytes = (size_t)st->max_header_bytes;
@@ -146,14 +146,15 @@ http_server_new(struct event_base *base, int listen_fd,
 		goto fail;
 	evhttp_set_bevcb(s->ev, guard_bevcb, s->guard);
 	/* Backstops only: the guard enforces the real limits first. */
-	evhttp_set_max_headers_size(s->ev, (ev_ssize_t)st->max_header_bytes +
-	    1024);
+	evhttp_set_max_headers_size(s->ev,
+	                            (ev_ssize_t)st->max_header_bytes + 1024);
 	evhttp_set_max_body_size(s->ev, (ev_ssize_t)st->max_body_bytes + 1024);
 	evhttp_set_timeout(s->ev, st->idle_timeout_s);
 	evhttp_set_default_content_type(s->ev, NULL);
-	evhttp_set_allowed_methods(s->ev, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
-	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH |
-	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS);
+	evhttp_set_allowed_methods(
+	    s->ev, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+	               EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE |
+	               EVHTTP_REQ_OPTIONS);
 	evhttp_set_gencb(s->ev, http_dispatch, s);
 	if ((s->bound = evhttp_accept_socket_with_handle(s->ev, listen_fd)) ==
 	    NULL) {
@@ -182,7 +183,7 @@ http_server_free(struct http_server *s)
 
 int
 http_server_add_routes(struct http_server *s, const struct http_route *routes,
-    size_t n)
+                       size_t n)
 {
 	if (s->ntables == HTTP_MAX_TABLES)
 		return (-1);
@@ -268,7 +269,7 @@ const char *
 http_req_header(const struct http_request *req, const char *name)
 {
 	return (evhttp_find_header(evhttp_request_get_input_headers(req->ev),
-	    name));
+	                           name));
 }
 
 const unsigned char *
@@ -289,8 +290,7 @@ slot_find(const struct http_request *req, const char *name)
 }
 
 int
-http_param_int(const struct http_request *req, const char *name,
-    long long *out)
+http_param_int(const struct http_request *req, const char *name, long long *out)
 {
 	const struct http_param_value *p = slot_find(req, name);
 
@@ -302,7 +302,7 @@ http_param_int(const struct http_request *req, const char *name,
 
 int
 http_param_str(const struct http_request *req, const char *name,
-    const char **out)
+               const char **out)
 {
 	const struct http_param_value *p = slot_find(req, name);
 
@@ -314,7 +314,7 @@ http_param_str(const struct http_request *req, const char *name,
 
 int
 http_param_date(const struct http_request *req, const char *name,
-    struct http_date *out)
+                struct http_date *out)
 {
 	const struct http_param_value *p = slot_find(req, name);
 
@@ -326,7 +326,7 @@ http_param_date(const struct http_request *req, const char *name,
 
 int
 http_param_list(const struct http_request *req, const char *name,
-    const long long **out, size_t *n)
+                const long long **out, size_t *n)
 {
 	const struct http_param_value *p = slot_find(req, name);
 
@@ -339,7 +339,7 @@ http_param_list(const struct http_request *req, const char *name,
 
 size_t
 http_param_numeric(const struct http_request *req,
-    const struct http_numeric_pair **out)
+                   const struct http_numeric_pair **out)
 {
 	*out = req->numeric;
 	return (req->nnumeric);
@@ -378,8 +378,8 @@ parse_ll(const char *v, long long min, long long max, long long *out)
 static int
 parse_date(const char *v, struct http_date *d)
 {
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31};
+	static const int mdays[] = {31, 28, 31, 30, 31, 30,
+	                            31, 31, 30, 31, 30, 31};
 	int leap, dim;
 
 	if (strlen(v) != 10 || v[4] != '-' || v[7] != '-')
@@ -390,8 +390,8 @@ parse_date(const char *v, struct http_date *d)
 	d->year = atoi(v);
 	d->month = atoi(v + 5);
 	d->day = atoi(v + 8);
-	if (d->year < 1900 || d->year > 9999 || d->month < 1 ||
-	    d->month > 12 || d->day < 1)
+	if (d->year < 1900 || d->year > 9999 || d->month < 1 || d->month > 12 ||
+	    d->day < 1)
 		return (-1);
 	leap = (d->year % 4 == 0 && d->year % 100 != 0) || d->year % 400 == 0;
 	dim = mdays[d->month - 1] + (d->month == 2 && leap);
@@ -427,15 +427,19 @@ describe_bounds(struct arena *a, const struct http_param *p)
 {
 	switch (p->type) {
 	case PARAM_INT:
-		return (arena_printf(a, "must be a whole number from %lld "
-		    "to %lld", p->min, p->max));
+		return (arena_printf(a,
+		                     "must be a whole number from %lld "
+		                     "to %lld",
+		                     p->min, p->max));
 	case PARAM_STRING:
 		return (arena_printf(a, "must be text of %lld to %lld bytes",
-		    p->min, p->max));
+		                     p->min, p->max));
 	case PARAM_DATE:
 		return ("must be a date as YYYY-MM-DD");
 	case PARAM_INT_LIST:
-		return (arena_printf(a, "must be a comma-separated list of "
+		return (arena_printf(
+		    a,
+		    "must be a comma-separated list of "
 		    "at most %zu whole numbers from %lld to %lld",
 		    p->max_items ? p->max_items : HTTP_DEFAULT_ITEMS, p->min,
 		    p->max));
@@ -486,7 +490,7 @@ http_param_parse(struct arena *a, struct http_param_value *slot, const char *v)
 			memcpy(item, c, il);
 			item[il] = '\0';
 			if (parse_ll(item, p->min, p->max,
-			    &slot->list[slot->nlist]) != 0)
+			             &slot->list[slot->nlist]) != 0)
 				return (-1);
 			slot->nlist++;
 			if (comma == NULL)
@@ -521,27 +525,31 @@ http_validate(struct http_request *req, const char *query)
 	cJSON *fields = NULL;
 
 	if (url_query_parse(req->arena, query, HTTP_MAX_QUERY_PAIRS, &pairs,
-	    &npairs) != 0) {
+	                    &npairs) != 0) {
 		fields = cJSON_CreateObject();
-		cJSON_AddStringToObject(fields, "query", "is malformed "
+		cJSON_AddStringToObject(
+		    fields, "query",
+		    "is malformed "
 		    "(bad %-escape, NUL byte or too many parameters)");
 		return (fields);
 	}
 	req->nslots = r->nparams;
-	req->slots = arena_alloc(req->arena,
-	    (r->nparams ? r->nparams : 1) * sizeof(*req->slots));
+	req->slots = arena_alloc(req->arena, (r->nparams ? r->nparams : 1) *
+	                                         sizeof(*req->slots));
 	if (req->slots == NULL)
 		goto oom;
 	for (i = 0; i < r->nparams; i++) {
 		req->slots[i].spec = &r->params[i];
 		if (r->params[i].match == PARAM_NUMERIC_KEYS) {
 			numeric = &r->params[i];
-			max_numeric = numeric->max_items ? numeric->max_items :
-			    HTTP_DEFAULT_ITEMS;
+			max_numeric = numeric->max_items ? numeric->max_items
+			                                 : HTTP_DEFAULT_ITEMS;
 		}
 	}
-	if (numeric != NULL && (req->numeric = arena_alloc(req->arena,
-	    (max_numeric + 1) * sizeof(*req->numeric))) == NULL)
+	if (numeric != NULL &&
+	    (req->numeric = arena_alloc(
+	         req->arena, (max_numeric + 1) * sizeof(*req->numeric))) ==
+	        NULL)
 		goto oom;
 
 	for (j = 0; j < npairs; j++) {
@@ -558,9 +566,10 @@ http_validate(struct http_request *req, const char *query)
 				if (fields == NULL)
 					fields = cJSON_CreateObject();
 				if (!cJSON_HasObjectItem(fields, key))
-					cJSON_AddStringToObject(fields, key,
+					cJSON_AddStringToObject(
+					    fields, key,
 					    describe_bounds(req->arena,
-					    numeric));
+					                    numeric));
 				continue;
 			}
 			np.value = tmp.i;
@@ -571,10 +580,11 @@ http_validate(struct http_request *req, const char *query)
 				if (req->nnumeric == max_numeric) {
 					if (fields == NULL)
 						fields = cJSON_CreateObject();
-					cJSON_AddStringToObject(fields,
-					    numeric->name, arena_printf(
-					    req->arena, "at most %zu answers",
-					    max_numeric));
+					cJSON_AddStringToObject(
+					    fields, numeric->name,
+					    arena_printf(req->arena,
+					                 "at most %zu answers",
+					                 max_numeric));
 					return (fields);
 				}
 				req->nnumeric++;
@@ -594,7 +604,8 @@ http_validate(struct http_request *req, const char *query)
 				if (fields == NULL)
 					fields = cJSON_CreateObject();
 				cJSON_DeleteItemFromObject(fields, key);
-				cJSON_AddStringToObject(fields, key,
+				cJSON_AddStringToObject(
+				    fields, key,
 				    describe_bounds(req->arena, slot->spec));
 			} else {
 				slot->present = 1;
@@ -608,8 +619,8 @@ http_validate(struct http_request *req, const char *query)
 
 		if (!p->required)
 			continue;
-		if (p->match == PARAM_EXACT ? req->slots[i].present :
-		    req->nnumeric > 0)
+		if (p->match == PARAM_EXACT ? req->slots[i].present
+		                            : req->nnumeric > 0)
 			continue;
 		if (fields == NULL)
 			fields = cJSON_CreateObject();
@@ -682,7 +693,7 @@ resolve_client(struct http_request *req)
 	const char *xff, *proto;
 
 	evhttp_connection_get_peer(evhttp_request_get_connection(req->ev),
-	    &peer, &port);
+	                           &peer, &port);
 	snprintf(req->client, sizeof(req->client), "%s", peer ? peer : "");
 	req->secure = 0; /* in-process TLS sets this in the TLS issue */
 	if (st->ntrusted == 0 || peer == NULL ||
@@ -697,7 +708,7 @@ resolve_client(struct http_request *req)
 
 		snprintf(buf, sizeof(buf), "%s", xff);
 		for (tok = strtok_r(buf, ",", &save); tok != NULL && n < 32;
-		    tok = strtok_r(NULL, ",", &save)) {
+		     tok = strtok_r(NULL, ",", &save)) {
 			while (*tok == ' ')
 				tok++;
 			size_t l = strlen(tok);
@@ -709,9 +720,9 @@ resolve_client(struct http_request *req)
 		while (n > 0) {
 			n--;
 			if (n == 0 || !url_cidr_match(st->trusted, st->ntrusted,
-			    entries[n])) {
+			                              entries[n])) {
 				snprintf(req->client, sizeof(req->client), "%s",
-				    entries[n]);
+				         entries[n]);
 				break;
 			}
 		}
@@ -720,7 +731,7 @@ resolve_client(struct http_request *req)
 
 static const struct http_route *
 route_find(const struct http_server *s, const char *path, unsigned method,
-    unsigned *allowed)
+           unsigned *allowed)
 {
 	*allowed = 0;
 	for (size_t t = 0; t < s->ntables; t++) {
@@ -773,7 +784,7 @@ serve_static(struct http_request *req)
 		return;
 	}
 	if (static_lookup(req->srv->static_root, req->path, ae, inm,
-	    req->srv->spa_fallback, &sr) != 0) {
+	                  req->srv->spa_fallback, &sr) != 0) {
 		http_respond_unavailable(req, "cannot read the file now", 1);
 		return;
 	}
@@ -834,8 +845,8 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 	s->inflight = req;
 	s->ninflight++;
 	snprintf(req->id, sizeof(req->id), "%08x%08x",
-	    (unsigned)(s->id_prefix & 0xffffffffu),
-	    (unsigned)(++s->id_counter & 0xffffffffu));
+	         (unsigned)(s->id_prefix & 0xffffffffu),
+	         (unsigned)(++s->id_counter & 0xffffffffu));
 	req->method = method_of(evhttp_request_get_command(ev));
 	uri = evhttp_request_get_evhttp_uri(ev);
 	path = uri ? evhttp_uri_get_path(uri) : NULL;
@@ -849,20 +860,23 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 	if (strncmp(req->path, s->reject_prefix, rpl) == 0 &&
 	    req->path[rpl] == '/') {
 		int status = atoi(req->path + rpl + 1);
-		const char *msg = status == 431 ? "request headers too large" :
-		    status == 413 ? "request body too large" :
-		    status == 408 ? "request timed out" :
-		    status == 411 ? "a Content-Length is required" :
-		    "bad request";
+		const char *msg = status == 431   ? "request headers too large"
+		                  : status == 413 ? "request body too large"
+		                  : status == 408 ? "request timed out"
+		                  : status == 411
+		                      ? "a Content-Length is required"
+		                      : "bad request";
 		req->path = "-";
 		http_add_header(req, "Connection", "close");
-		http_respond_error(req, status >= 400 && status < 500 ?
-		    status : 400, msg, NULL);
+		http_respond_error(req,
+		                   status >= 400 && status < 500 ? status : 400,
+		                   msg, NULL);
 		return;
 	}
 	if (req->method == 0) {
-		http_add_header(req, "Allow", "GET, HEAD, POST, PUT, PATCH, "
-		    "DELETE");
+		http_add_header(req, "Allow",
+		                "GET, HEAD, POST, PUT, PATCH, "
+		                "DELETE");
 		http_respond_error(req, 405, "method not allowed", NULL);
 		return;
 	}
@@ -873,13 +887,14 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 			char list[64] = "";
 			for (unsigned m = HTTP_GET; m <= HTTP_DELETE; m <<= 1)
 				if (allowed & m)
-					snprintf(list + strlen(list),
+					snprintf(
+					    list + strlen(list),
 					    sizeof(list) - strlen(list), "%s%s",
 					    list[0] ? ", " : "",
 					    method_name((enum http_method)m));
 			http_add_header(req, "Allow", list);
 			http_respond_error(req, 405, "method not allowed",
-			    NULL);
+			                   NULL);
 			return;
 		}
 		if (req->method != HTTP_GET && req->method != HTTP_HEAD) {
@@ -903,7 +918,7 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 			if ((req->body = arena_alloc(req->arena, len + 1)) ==
 			    NULL) {
 				http_respond_unavailable(req, "out of memory",
-				    1);
+				                         1);
 				return;
 			}
 			evbuffer_copyout(in, req->body, len);
@@ -949,7 +964,7 @@ void
 http_add_header(struct http_request *req, const char *name, const char *value)
 {
 	evhttp_add_header(evhttp_request_get_output_headers(req->ev), name,
-	    value);
+	                  value);
 }
 
 /* evhttp knows the reason phrases of HTTP/1.0 only. */
@@ -985,13 +1000,13 @@ http_finish(struct http_request *req, int status, struct evbuffer *body)
 	struct timespec now;
 	size_t bytes = body ? evbuffer_get_length(body) : 0;
 
-	for (size_t i = 0; i < sizeof(security_headers) /
-	    sizeof(security_headers[0]); i++)
+	for (size_t i = 0;
+	     i < sizeof(security_headers) / sizeof(security_headers[0]); i++)
 		evhttp_add_header(out, security_headers[i][0],
-		    security_headers[i][1]);
+		                  security_headers[i][1]);
 	if (req->secure)
 		evhttp_add_header(out, "Strict-Transport-Security",
-		    "max-age=31536000; includeSubDomains");
+		                  "max-age=31536000; includeSubDomains");
 	if (evhttp_find_header(out, "Cache-Control") == NULL)
 		evhttp_add_header(out, "Cache-Control", "no-store");
 	evhttp_add_header(out, "X-Request-Id", req->id);
@@ -1009,7 +1024,7 @@ http_finish(struct http_request *req, int status, struct evbuffer *body)
 	lr.status = status;
 	lr.bytes = bytes;
 	lr.latency_ms = (double)(now.tv_sec - req->start.tv_sec) * 1e3 +
-	    (double)(now.tv_nsec - req->start.tv_nsec) / 1e6;
+	                (double)(now.tv_nsec - req->start.tv_nsec) / 1e6;
 	log_request(&lr);
 
 	if (body != NULL)
@@ -1021,7 +1036,7 @@ http_finish(struct http_request *req, int status, struct evbuffer *body)
 
 void
 http_respond_evbuffer(struct http_request *req, int status,
-    const char *content_type, struct evbuffer *body)
+                      const char *content_type, struct evbuffer *body)
 {
 	if (content_type != NULL)
 		http_add_header(req, "Content-Type", content_type);
@@ -1030,7 +1045,7 @@ http_respond_evbuffer(struct http_request *req, int status,
 
 void
 http_respond_bytes(struct http_request *req, int status,
-    const char *content_type, const void *data, size_t len)
+                   const char *content_type, const void *data, size_t len)
 {
 	struct evbuffer *buf = NULL;
 
@@ -1054,17 +1069,16 @@ http_respond_json(struct http_request *req, int status, cJSON *body)
 	cJSON_Delete(body);
 	if (text == NULL) {
 		http_respond_bytes(req, 503, "application/json",
-		    "{\"error\":\"out of memory\"}", 25);
+		                   "{\"error\":\"out of memory\"}", 25);
 		return;
 	}
-	http_respond_bytes(req, status, "application/json", text,
-	    strlen(text));
+	http_respond_bytes(req, status, "application/json", text, strlen(text));
 	free(text);
 }
 
 void
 http_respond_error(struct http_request *req, int status, const char *message,
-    cJSON *fields)
+                   cJSON *fields)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -1082,7 +1096,8 @@ http_respond_error(struct http_request *req, int status, const char *message,
 
 void
 http_respond_field_error(struct http_request *req, int status,
-    const char *message, const char *field, const char *what)
+                         const char *message, const char *field,
+                         const char *what)
 {
 	cJSON *fields = cJSON_CreateObject();
 
@@ -1093,7 +1108,7 @@ http_respond_field_error(struct http_request *req, int status,
 
 void
 http_respond_unavailable(struct http_request *req, const char *message,
-    int retry_after_s)
+                         int retry_after_s)
 {
 	char v[16];
 

@@ -44,7 +44,7 @@ enum http_param_type {
 enum http_param_match {
 	PARAM_EXACT,        /* the parameter named name */
 	PARAM_NUMERIC_KEYS, /* every parameter whose name is all digits;
-			       name is a label for error messages */
+	                       name is a label for error messages */
 };
 
 struct http_param {
@@ -64,23 +64,23 @@ struct http_date {
 struct http_param_value {
 	const struct http_param *spec;
 	int present;
-	long long i;       /* PARAM_INT */
-	const char *s;     /* PARAM_STRING */
+	long long i;        /* PARAM_INT */
+	const char *s;      /* PARAM_STRING */
 	struct http_date d; /* PARAM_DATE */
-	long long *list;   /* PARAM_INT_LIST, in the arena */
+	long long *list;    /* PARAM_INT_LIST, in the arena */
 	size_t nlist;
 };
 
 /* Checks value against v->spec and fills v; 0 or -1.  Lists are
  * allocated in the arena. */
 int http_param_parse(struct arena *a, struct http_param_value *v,
-    const char *value);
+                     const char *value);
 
 typedef void (*http_handler)(struct http_request *req);
 
 struct http_route {
-	unsigned methods;  /* HTTP_GET | ...; HEAD is implied by GET */
-	const char *path;  /* exact, or a prefix when it ends in '*' */
+	unsigned methods; /* HTTP_GET | ...; HEAD is implied by GET */
+	const char *path; /* exact, or a prefix when it ends in '*' */
 	http_handler handler;
 	const struct http_param *params;
 	size_t nparams;
@@ -93,20 +93,20 @@ struct http_server_config {
 	const struct settings *settings;
 	const char *static_dir; /* NULL: no static files */
 	int spa_fallback;       /* unknown extension-less paths serve
-				   index.html */
+	                           index.html */
 };
 
 /* Creates the worker's HTTP server on listen_fd (already bound and
  * listening; shared with the other workers).  Caller frees with
  * http_server_free.  NULL on failure (logged). */
 struct http_server *http_server_new(struct event_base *base, int listen_fd,
-    const struct http_server_config *cfg);
+                                    const struct http_server_config *cfg);
 void http_server_free(struct http_server *s);
 
 /* Adds a route table (kept by reference: pass static storage).  Routes
  * are matched in the order added. */
 int http_server_add_routes(struct http_server *s,
-    const struct http_route *routes, size_t n);
+                           const struct http_route *routes, size_t n);
 
 /* Stops accepting; later answers carry Connection: close.  The caller
  * watches http_server_inflight/connections to know when to stop. */
@@ -126,7 +126,7 @@ size_t http_server_connections(const struct http_server *s);
  */
 enum { HTTP_GATE_PASS = 0, HTTP_GATE_HELD = 1 };
 typedef int (*http_gate)(struct http_request *req,
-    const struct http_route *route, void *arg);
+                         const struct http_route *route, void *arg);
 void http_server_set_gate(struct http_server *s, http_gate gate, void *arg);
 
 /* Runs the handler (or the static file) a gate held back. */
@@ -155,21 +155,19 @@ const char *http_req_client(const struct http_request *req);
  * that says so). */
 int http_req_secure(const struct http_request *req);
 /* A request header (NULL when absent).  Never log Cookie/Authorization. */
-const char *http_req_header(const struct http_request *req,
-    const char *name);
+const char *http_req_header(const struct http_request *req, const char *name);
 /* The request body (bounded by LIFTED_MAX_BODY_BYTES). */
-const unsigned char *http_req_body(const struct http_request *req,
-    size_t *len);
+const unsigned char *http_req_body(const struct http_request *req, size_t *len);
 
 /* Declared parameters: 1 and the value when present, 0 when absent. */
 int http_param_int(const struct http_request *req, const char *name,
-    long long *out);
+                   long long *out);
 int http_param_str(const struct http_request *req, const char *name,
-    const char **out);
+                   const char **out);
 int http_param_date(const struct http_request *req, const char *name,
-    struct http_date *out);
+                    struct http_date *out);
 int http_param_list(const struct http_request *req, const char *name,
-    const long long **out, size_t *n);
+                    const long long **out, size_t *n);
 
 struct http_numeric_pair {
 	long long key;
@@ -178,13 +176,13 @@ struct http_numeric_pair {
 /* The pairs of the request's PARAM_NUMERIC_KEYS declaration, in query
  * order (later duplicates of a key replace earlier ones). */
 size_t http_param_numeric(const struct http_request *req,
-    const struct http_numeric_pair **out);
+                          const struct http_numeric_pair **out);
 
 /* --- answering (exactly once) ---------------------------------------- */
 
 /* Adds a response header before the answer. */
 void http_add_header(struct http_request *req, const char *name,
-    const char *value);
+                     const char *value);
 
 /* JSON answer; takes ownership of body (freed here). */
 void http_respond_json(struct http_request *req, int status, cJSON *body);
@@ -192,23 +190,24 @@ void http_respond_json(struct http_request *req, int status, cJSON *body);
 /* Answer with an evbuffer body (ownership taken; may be NULL). */
 struct evbuffer;
 void http_respond_evbuffer(struct http_request *req, int status,
-    const char *content_type, struct evbuffer *body);
+                           const char *content_type, struct evbuffer *body);
 
 /* Bytes answer with the given content type (copied). */
 void http_respond_bytes(struct http_request *req, int status,
-    const char *content_type, const void *data, size_t len);
+                        const char *content_type, const void *data, size_t len);
 
 /* {"error": message, "fields": fields} with the given status; fields may
  * be NULL (ownership taken). */
 void http_respond_error(struct http_request *req, int status,
-    const char *message, cJSON *fields);
+                        const char *message, cJSON *fields);
 
 /* The same with one field. */
 void http_respond_field_error(struct http_request *req, int status,
-    const char *message, const char *field, const char *what);
+                              const char *message, const char *field,
+                              const char *what);
 
 /* 503 with Retry-After. */
 void http_respond_unavailable(struct http_request *req, const char *message,
-    int retry_after_s);
+                              int retry_after_s);
 
 #endif

@@ -24,7 +24,7 @@ int
 log_level_parse(const char *s, enum log_level *out)
 {
 	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]);
-	    i++) {
+	     i++) {
 		if (strcmp(s, level_names[i]) == 0) {
 			*out = (enum log_level)i;
 			return (0);
@@ -57,8 +57,8 @@ log_start(enum log_level level)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	         tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
 	if ((o = cJSON_CreateObject()) == NULL)
 		return (NULL);
 	cJSON_AddStringToObject(o, "time", when);
@@ -127,8 +127,8 @@ log_request(const struct log_request *r)
 	cJSON_AddStringToObject(o, "path", r->path);
 	cJSON_AddNumberToObject(o, "status", r->status);
 	cJSON_AddNumberToObject(o, "bytes", (double)r->bytes);
-	cJSON_AddNumberToObject(o, "latency_ms",
-	    (double)(long long)(r->latency_ms * 1000) / 1000);
+	cJSON_AddNumberToObject(
+	    o, "latency_ms", (double)(long long)(r->latency_ms * 1000) / 1000);
 	if (r->client != NULL)
 		cJSON_AddStringToObject(o, "client", r->client);
 	log_emit(o);

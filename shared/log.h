@@ -52,6 +52,7 @@ void log_request(const struct log_request *r);
 
 /* Prints the message and exits(1): for start-up failures and broken
  * invariants only. */
-void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void fatal(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

@@ -97,8 +97,8 @@ listen_socket(const char *listen_addr)
 		inet_pton(AF_INET, host, &s4->sin_addr);
 		sl = sizeof(*s4);
 	}
-	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0)) < 0)
+	if ((fd = socket(ss.ss_family,
+	                 SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
 		fatal("socket: %s", strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	if (bind(fd, (struct sockaddr *)&ss, sl) != 0)
@@ -116,12 +116,12 @@ drop_privileges(const char *runas)
 	if (geteuid() != 0) {
 		if (runas != NULL)
 			log_info("not root: LIFTED_RUNAS=%s has no effect",
-			    runas);
+			         runas);
 		return;
 	}
 	if (runas == NULL) {
 		log_warn("running as root: set LIFTED_RUNAS to a user without "
-		    "privileges");
+		         "privileges");
 		return;
 	}
 	if ((pw = getpwnam(runas)) == NULL)
@@ -140,8 +140,8 @@ struct worker_loop {
 	struct worker w;
 	struct event *ev_term;
 	struct event *ev_drain;
-	struct timespec stop_at;   /* SIGTERM arrived */
-	struct timespec busy_at;   /* a request was last in flight */
+	struct timespec stop_at; /* SIGTERM arrived */
+	struct timespec busy_at; /* a request was last in flight */
 	int stopping;
 };
 
@@ -173,11 +173,11 @@ worker_drain_tick(evutil_socket_t fd, short what, void *arg)
 	    wl->w.settings->shutdown_timeout_s * 1000.0) {
 		if (inflight > 0)
 			log_warn("shutdown time-out: %zu requests still in "
-			    "flight", inflight);
+			         "flight",
+			         inflight);
 		event_base_loopexit(wl->w.base, NULL);
-	} else if (inflight == 0 &&
-	    (http_server_connections(wl->w.http) == 0 ||
-	    ms_since(&wl->busy_at) > DRAIN_IDLE_MS))
+	} else if (inflight == 0 && (http_server_connections(wl->w.http) == 0 ||
+	                             ms_since(&wl->busy_at) > DRAIN_IDLE_MS))
 		event_base_loopexit(wl->w.base, NULL);
 }
 
@@ -193,19 +193,19 @@ worker_sigterm(evutil_socket_t fd, short what, void *arg)
 		return;
 	wl->stopping = 1;
 	log_info("draining %zu in-flight requests",
-	    http_server_inflight(wl->w.http));
+	         http_server_inflight(wl->w.http));
 	clock_gettime(CLOCK_MONOTONIC, &wl->stop_at);
 	wl->busy_at = wl->stop_at;
 	http_server_drain(wl->w.http);
-	wl->ev_drain = event_new(wl->w.base, -1, EV_PERSIST, worker_drain_tick,
-	    wl);
+	wl->ev_drain =
+	    event_new(wl->w.base, -1, EV_PERSIST, worker_drain_tick, wl);
 	if (wl->ev_drain == NULL || event_add(wl->ev_drain, &tick) != 0)
 		event_base_loopexit(wl->w.base, NULL);
 }
 
 static void __attribute__((noreturn))
 worker_main(const struct server_config *cfg, int id, int listen_fd,
-    int ready_fd)
+            int ready_fd)
 {
 	struct worker_loop wl;
 	struct http_server_config hc;
@@ -237,7 +237,7 @@ worker_main(const struct server_config *cfg, int id, int listen_fd,
 	if (cfg->settings->static_dir != NULL)
 		hc.static_dir = cfg->settings->static_dir;
 	else if (server_default_static_dir(cfg->proc, static_dir,
-	    sizeof(static_dir)) == 0)
+	                                   sizeof(static_dir)) == 0)
 		hc.static_dir = static_dir;
 	if ((wl.w.http = http_server_new(wl.w.base, listen_fd, &hc)) == NULL)
 		fatal("cannot start the HTTP server");
@@ -276,7 +276,7 @@ ms_since(const struct timespec *t)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return ((double)(now.tv_sec - t->tv_sec) * 1e3 +
-	    (double)(now.tv_nsec - t->tv_nsec) / 1e6);
+	        (double)(now.tv_nsec - t->tv_nsec) / 1e6);
 }
 
 /* Forks a worker and waits until it says it is ready (or dies).  Returns
@@ -308,7 +308,7 @@ spawn(const struct server_config *cfg, int id, int listen_fd)
 	pfd.events = POLLIN;
 	if (poll(&pfd, 1, READY_TIMEOUT_MS) != 1 || read(p[0], &c, 1) != 1)
 		log_warn("worker %d (pid %d) did not report ready", id,
-		    (int)pid);
+		         (int)pid);
 	close(p[0]);
 	return (pid);
 }
@@ -386,8 +386,9 @@ server_run(const struct server_config *cfg)
 				all[na++] = retiring[i];
 			for (int i = 0; i < na; i++)
 				kill(all[i], SIGTERM);
-			if (wait_all(all, na, st->shutdown_timeout_s * 1000 +
-			    2000) > 0) {
+			if (wait_all(all, na,
+			             st->shutdown_timeout_s * 1000 + 2000) >
+			    0) {
 				for (int i = 0; i < na; i++)
 					if (all[i] > 0)
 						kill(all[i], SIGKILL);
@@ -406,7 +407,7 @@ server_run(const struct server_config *cfg)
 					continue;
 				slots[i].pid = fresh;
 				clock_gettime(CLOCK_MONOTONIC,
-				    &slots[i].started);
+				              &slots[i].started);
 				if (old > 0) {
 					kill(old, SIGTERM);
 					if (nretiring < WORKERS_MAX * 2)
@@ -433,12 +434,12 @@ server_run(const struct server_config *cfg)
 				continue;
 			if (WIFSIGNALED(status))
 				log_error("worker %d (pid %d) killed by signal "
-				    "%d; replacing it", i + 1, (int)pid,
-				    WTERMSIG(status));
+				          "%d; replacing it",
+				          i + 1, (int)pid, WTERMSIG(status));
 			else
 				log_error("worker %d (pid %d) exited with %d; "
-				    "replacing it", i + 1, (int)pid,
-				    WEXITSTATUS(status));
+				          "replacing it",
+				          i + 1, (int)pid, WEXITSTATUS(status));
 			slots[i].pid = 0;
 			/* A worker that keeps dying at start must not turn
 			 * into a fork loop. */
@@ -448,8 +449,9 @@ server_run(const struct server_config *cfg)
 				slots[i].fast_deaths = 0;
 			clock_gettime(CLOCK_MONOTONIC, &slots[i].respawn_at);
 			if (slots[i].fast_deaths > 0) {
-				long ms = 100L << (slots[i].fast_deaths > 6 ?
-				    6 : slots[i].fast_deaths);
+				long ms = 100L << (slots[i].fast_deaths > 6
+				                       ? 6
+				                       : slots[i].fast_deaths);
 				if (ms > RESPAWN_BACKOFF_MS)
 					ms = RESPAWN_BACKOFF_MS;
 				slots[i].respawn_at.tv_sec += ms / 1000;
@@ -458,8 +460,8 @@ server_run(const struct server_config *cfg)
 			}
 		}
 		for (int i = 0; i < n; i++) {
-			if (slots[i].pid != 0 || ms_since(&slots[i].respawn_at)
-			    < 0)
+			if (slots[i].pid != 0 ||
+			    ms_since(&slots[i].respawn_at) < 0)
 				continue;
 			if ((slots[i].pid = spawn(cfg, i + 1, listen_fd)) < 0)
 				slots[i].pid = 0;

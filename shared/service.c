@@ -46,7 +46,7 @@ health_readyz(struct http_request *req)
 	struct service *svc = service_get();
 
 	if (router_query(svc->router, svc->ready_stmt, 0, NULL, readyz_done,
-	    req) != DB_OK)
+	                 req) != DB_OK)
 		http_respond_unavailable(req, "database unavailable", 1);
 }
 
@@ -57,7 +57,7 @@ static const struct http_route health_routes[] = {
 
 int
 service_init(struct worker *w, const struct router_config *rc,
-    const char *ready_stmt)
+             const char *ready_stmt)
 {
 	struct service *svc;
 
@@ -69,13 +69,14 @@ service_init(struct worker *w, const struct router_config *rc,
 		goto fail;
 	}
 	if ((svc->tasks = task_pool_new(w->base, SERVICE_TASK_THREADS,
-	    SERVICE_TASK_QUEUE)) == NULL) {
+	                                SERVICE_TASK_QUEUE)) == NULL) {
 		log_error("cannot create the task pool");
 		goto fail;
 	}
 	w->data = svc;
 	if (http_server_add_routes(w->http, health_routes,
-	    sizeof(health_routes) / sizeof(health_routes[0])) != 0)
+	                           sizeof(health_routes) /
+	                               sizeof(health_routes[0])) != 0)
 		goto fail;
 	return (0);
 fail:

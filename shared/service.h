@@ -23,7 +23,7 @@ struct service {
 /* Creates the worker's router and thread pool and mounts the health
  * routes; stores the service in w->data.  0 or -1 (logged). */
 int service_init(struct worker *w, const struct router_config *rc,
-    const char *ready_stmt);
+                 const char *ready_stmt);
 void service_fini(struct worker *w);
 
 /* The calling worker's service. */

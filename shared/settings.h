@@ -47,6 +47,7 @@ struct settings {
 	int scraper_timeout_s;
 	int scraper_delay_ms;
 	int scraper_retries;
+	char *scraper_spiders_dir; /* NULL: the built-in spiders folder */
 	enum log_level log_level;
 
 	/* Added by the project (SPEC: "more settings may be added"). */
@@ -69,14 +70,14 @@ struct settings {
  * the caller frees with settings_free; on failure nothing is left to
  * free. */
 int settings_load(struct settings *s, char *const *envp, char *err,
-    size_t errlen);
+                  size_t errlen);
 
 void settings_free(struct settings *s);
 
 /* 0 when value (a setting's current value) is set; otherwise -1 and
  * "NAME is required" in err. */
 int settings_require(const char *value, const char *name, char *err,
-    size_t errlen);
+                     size_t errlen);
 
 /* Writes every setting at its default, one "# comment\nNAME=value" block
  * each, to the stream (the source of docs/settings.example). */

@@ -82,8 +82,8 @@ url_cidr_parse(const char *s, struct url_cidr *out)
 }
 
 int
-url_cidr_list_parse(const char *s, struct url_cidr **out, size_t *n,
-    char *bad, size_t badlen)
+url_cidr_list_parse(const char *s, struct url_cidr **out, size_t *n, char *bad,
+                    size_t badlen)
 {
 	struct url_cidr *list = NULL, *grown;
 	size_t count = 0;
@@ -146,8 +146,8 @@ url_cidr_match(const struct url_cidr *list, size_t n, const char *addr)
 {
 	unsigned char v4[4], v6[16];
 	int is4, is6;
-	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0, 0xff, 0xff};
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0,    0,
+	                                         0, 0, 0, 0, 0xff, 0xff};
 
 	is4 = inet_pton(AF_INET, addr, v4) == 1;
 	is6 = !is4 && inet_pton(AF_INET6, addr, v6) == 1;
@@ -220,7 +220,7 @@ decode_piece(struct arena *a, const char *s, size_t len)
 
 int
 url_query_parse(struct arena *a, const char *query, size_t max_pairs,
-    struct url_query_pair **out, size_t *n)
+                struct url_query_pair **out, size_t *n)
 {
 	struct url_query_pair *pairs;
 	size_t count = 0, cap = 0;
@@ -247,10 +247,12 @@ url_query_parse(struct arena *a, const char *query, size_t max_pairs,
 			if (count == max_pairs)
 				return (-1);
 			eq = memchr(p, '=', plen);
-			pairs[count].key = decode_piece(a, p,
-			    eq ? (size_t)(eq - p) : plen);
-			pairs[count].value = eq ? decode_piece(a, eq + 1,
-			    plen - (size_t)(eq - p) - 1) : "";
+			pairs[count].key =
+			    decode_piece(a, p, eq ? (size_t)(eq - p) : plen);
+			pairs[count].value =
+			    eq ? decode_piece(a, eq + 1,
+			                      plen - (size_t)(eq - p) - 1)
+			       : "";
 			if (pairs[count].key == NULL ||
 			    pairs[count].value == NULL)
 				return (-1);

@@ -27,7 +27,7 @@ int url_cidr_parse(const char *s, struct url_cidr *out);
 /* Parses a comma-separated list into a new array (caller frees *out with
  * free); 0 or -1 (bad entry copied into bad). */
 int url_cidr_list_parse(const char *s, struct url_cidr **out, size_t *n,
-    char *bad, size_t badlen);
+                        char *bad, size_t badlen);
 
 /* 1 when the numeric address text is inside one of the ranges.  IPv4
  * mapped IPv6 addresses (::ffff:a.b.c.d) match IPv4 ranges. */
@@ -49,6 +49,6 @@ struct url_query_pair {
  * -1 when an escape is malformed, a key or value holds a NUL byte, or
  * there are more than max_pairs pairs. */
 int url_query_parse(struct arena *a, const char *query, size_t max_pairs,
-    struct url_query_pair **out, size_t *n);
+                    struct url_query_pair **out, size_t *n);
 
 #endif

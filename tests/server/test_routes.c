@@ -42,14 +42,14 @@ test_echo(struct http_request *req)
 	if (http_param_date(req, "d", &d)) {
 		char buf[16];
 		snprintf(buf, sizeof(buf), "%04d-%02d-%02d", d.year, d.month,
-		    d.day);
+		         d.day);
 		cJSON_AddStringToObject(o, "d", buf);
 	}
 	if (http_param_list(req, "l", &list, &count)) {
 		arr = cJSON_AddArrayToObject(o, "l");
 		for (size_t i = 0; i < count; i++)
-			cJSON_AddItemToArray(arr,
-			    cJSON_CreateNumber((double)list[i]));
+			cJSON_AddItemToArray(
+			    arr, cJSON_CreateNumber((double)list[i]));
 	}
 	ans = cJSON_AddObjectToObject(o, "answers");
 	count = http_param_numeric(req, &np);
@@ -91,7 +91,7 @@ test_sleep(struct http_request *req)
 	http_param_int(req, "s", &s);
 	values[0] = arena_printf(http_arena(req), "%lld", s);
 	rc = router_query(service_get()->router, "test.sleep", 1, values,
-	    sleep_done, req);
+	                  sleep_done, req);
 	if (rc == DB_QUEUE_FULL)
 		http_respond_unavailable(req, "too busy", 1);
 	else if (rc != DB_OK)
@@ -185,5 +185,6 @@ int
 test_routes_mount(struct worker *w)
 {
 	return (http_server_add_routes(w->http, test_routes,
-	    sizeof(test_routes) / sizeof(test_routes[0])));
+	                               sizeof(test_routes) /
+	                                   sizeof(test_routes[0])));
 }

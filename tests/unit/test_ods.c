@@ -105,7 +105,7 @@ test_cells(void **state)
 	/* Character data is kept as written (line ends become spaces), as
 	 * the original App did; only the cell's ends are trimmed. */
 	assert_string_equal(sheet_cell(&sh, 1, 0),
-	    "a   b\tc\nd\n  second    para");
+	                    "a   b\tc\nd\n  second    para");
 	assert_string_equal(sheet_cell(&sh, 1, 1), "xy");
 	assert_string_equal(sheet_cell(&sh, 1, 2), "xy");
 	assert_string_equal(sheet_cell(&sh, 2, 0), sheet_cell(&sh, 1, 0));

@@ -59,13 +59,15 @@ test_values_parsed(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(load(&s, err, sizeof(err),
-	    "LIFTED_APP_DATABASE_URL=postgresql://u:p@127.0.0.1:5544/db",
-	    "LIFTED_WORKERS=3", "LIFTED_LOG_LEVEL=debug",
-	    "LIFTED_TRUSTED_PROXIES=127.0.0.1, 10.0.0.0/8,::1",
-	    "LIFTED_APP_LISTEN=[::1]:8080", NULL), 0);
+	assert_int_equal(
+	    load(&s, err, sizeof(err),
+	         "LIFTED_APP_DATABASE_URL=postgresql://u:p@127.0.0.1:5544/db",
+	         "LIFTED_WORKERS=3", "LIFTED_LOG_LEVEL=debug",
+	         "LIFTED_TRUSTED_PROXIES=127.0.0.1, 10.0.0.0/8,::1",
+	         "LIFTED_APP_LISTEN=[::1]:8080", NULL),
+	    0);
 	assert_string_equal(s.app_database_url,
-	    "postgresql://u:p@127.0.0.1:5544/db");
+	                    "postgresql://u:p@127.0.0.1:5544/db");
 	assert_int_equal(s.workers, 3);
 	assert_int_equal(s.log_level, LOG_LEVEL_DEBUG);
 	assert_int_equal(s.ntrusted, 3);
@@ -80,12 +82,12 @@ test_unknown_name_refused(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(load(&s, err, sizeof(err), "LIFTED_WORKRES=2",
-	    NULL), -1);
+	assert_int_equal(load(&s, err, sizeof(err), "LIFTED_WORKRES=2", NULL),
+	                 -1);
 	assert_non_null(strstr(err, "LIFTED_WORKRES"));
 	/* Other prefixes are not ours to judge. */
-	assert_int_equal(load(&s, err, sizeof(err), "LIFTEDX=1", "HOME=/",
-	    NULL), 0);
+	assert_int_equal(
+	    load(&s, err, sizeof(err), "LIFTEDX=1", "HOME=/", NULL), 0);
 	settings_free(&s);
 }
 
@@ -112,7 +114,7 @@ test_malformed_values_named(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(load(&s, err, sizeof(err), bad[i][0], NULL),
-		    -1);
+		                 -1);
 		assert_non_null(strstr(err, bad[i][1]));
 	}
 }
@@ -125,7 +127,8 @@ test_secret_not_echoed(void **state)
 
 	(void)state;
 	assert_int_equal(load(&s, err, sizeof(err),
-	    "LIFTED_SECRET_KEY=hunter2-is-too-short", NULL), -1);
+	                      "LIFTED_SECRET_KEY=hunter2-is-too-short", NULL),
+	                 -1);
 	assert_null(strstr(err, "hunter2"));
 }
 
@@ -149,14 +152,17 @@ test_name_file(void **state)
 	settings_free(&s);
 
 	/* Both forms at once is ambiguous. */
-	assert_int_equal(load(&s, err, sizeof(err), env,
-	    "LIFTED_SECRET_KEY=0123456789abcdef0123456789abcdefXX", NULL),
+	assert_int_equal(
+	    load(&s, err, sizeof(err), env,
+	         "LIFTED_SECRET_KEY=0123456789abcdef0123456789abcdefXX", NULL),
 	    -1);
 	assert_non_null(strstr(err, "LIFTED_SECRET_KEY"));
 	unlink(path);
 
 	assert_int_equal(load(&s, err, sizeof(err),
-	    "LIFTED_SECRET_KEY_FILE=/nonexistent/secret", NULL), -1);
+	                      "LIFTED_SECRET_KEY_FILE=/nonexistent/secret",
+	                      NULL),
+	                 -1);
 	assert_non_null(strstr(err, "LIFTED_SECRET_KEY_FILE"));
 }
 
@@ -167,11 +173,14 @@ test_spider_base_urls_accepted(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(load(&s, err, sizeof(err),
-	    "LIFTED_SPIDER_SAL_BASE_URL=http://127.0.0.1:8123/sal", NULL), 0);
+	assert_int_equal(
+	    load(&s, err, sizeof(err),
+	         "LIFTED_SPIDER_SAL_BASE_URL=http://127.0.0.1:8123/sal", NULL),
+	    0);
 	settings_free(&s);
-	assert_int_equal(load(&s, err, sizeof(err),
-	    "LIFTED_SPIDER_sal_BASE_URL=x", NULL), -1);
+	assert_int_equal(
+	    load(&s, err, sizeof(err), "LIFTED_SPIDER_sal_BASE_URL=x", NULL),
+	    -1);
 }
 
 static void
@@ -181,8 +190,9 @@ test_tls_pair(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(load(&s, err, sizeof(err),
-	    "LIFTED_TLS_CERT=/etc/cert.pem", NULL), -1);
+	assert_int_equal(
+	    load(&s, err, sizeof(err), "LIFTED_TLS_CERT=/etc/cert.pem", NULL),
+	    -1);
 	assert_non_null(strstr(err, "LIFTED_TLS_KEY"));
 }
 

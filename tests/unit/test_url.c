@@ -20,24 +20,24 @@ test_listen(void **state)
 	int port;
 
 	(void)state;
-	assert_int_equal(url_parse_listen("127.0.0.1:8000", host, sizeof(host),
-	    &port), 0);
+	assert_int_equal(
+	    url_parse_listen("127.0.0.1:8000", host, sizeof(host), &port), 0);
 	assert_string_equal(host, "127.0.0.1");
 	assert_int_equal(port, 8000);
-	assert_int_equal(url_parse_listen("[::1]:9001", host, sizeof(host),
-	    &port), 0);
+	assert_int_equal(
+	    url_parse_listen("[::1]:9001", host, sizeof(host), &port), 0);
 	assert_string_equal(host, "::1");
 	assert_int_equal(port, 9001);
-	assert_int_equal(url_parse_listen("127.0.0.1", host, sizeof(host),
-	    &port), -1);
-	assert_int_equal(url_parse_listen("127.0.0.1:0", host, sizeof(host),
-	    &port), -1);
-	assert_int_equal(url_parse_listen("127.0.0.1:80x", host,
-	    sizeof(host), &port), -1);
-	assert_int_equal(url_parse_listen("example.org:80", host,
-	    sizeof(host), &port), -1);
-	assert_int_equal(url_parse_listen("::1:80", host, sizeof(host),
-	    &port), -1);
+	assert_int_equal(
+	    url_parse_listen("127.0.0.1", host, sizeof(host), &port), -1);
+	assert_int_equal(
+	    url_parse_listen("127.0.0.1:0", host, sizeof(host), &port), -1);
+	assert_int_equal(
+	    url_parse_listen("127.0.0.1:80x", host, sizeof(host), &port), -1);
+	assert_int_equal(
+	    url_parse_listen("example.org:80", host, sizeof(host), &port), -1);
+	assert_int_equal(url_parse_listen("::1:80", host, sizeof(host), &port),
+	                 -1);
 }
 
 static void
@@ -49,7 +49,8 @@ test_cidr(void **state)
 
 	(void)state;
 	assert_int_equal(url_cidr_list_parse("10.0.0.0/8, 127.0.0.1,fd00::/8",
-	    &list, &n, bad, sizeof(bad)), 0);
+	                                     &list, &n, bad, sizeof(bad)),
+	                 0);
 	assert_int_equal(n, 3);
 	assert_true(url_cidr_match(list, n, "10.1.2.3"));
 	assert_true(url_cidr_match(list, n, "127.0.0.1"));
@@ -61,14 +62,16 @@ test_cidr(void **state)
 	assert_false(url_cidr_match(list, n, "not-an-address"));
 	free(list);
 
-	assert_int_equal(url_cidr_list_parse("192.168.1.0/23", &list, &n, bad,
-	    sizeof(bad)), 0);
+	assert_int_equal(
+	    url_cidr_list_parse("192.168.1.0/23", &list, &n, bad, sizeof(bad)),
+	    0);
 	assert_true(url_cidr_match(list, n, "192.168.0.255"));
 	assert_false(url_cidr_match(list, n, "192.168.2.0"));
 	free(list);
 
-	assert_int_equal(url_cidr_list_parse("10.0.0.1,bogus", &list, &n, bad,
-	    sizeof(bad)), -1);
+	assert_int_equal(
+	    url_cidr_list_parse("10.0.0.1,bogus", &list, &n, bad, sizeof(bad)),
+	    -1);
 	assert_string_equal(bad, "bogus");
 }
 
@@ -98,8 +101,8 @@ test_query(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(url_query_parse(a, "v=1&o=Law+firm&&x&q=a%26b", 10,
-	    &p, &n), 0);
+	assert_int_equal(
+	    url_query_parse(a, "v=1&o=Law+firm&&x&q=a%26b", 10, &p, &n), 0);
 	assert_int_equal(n, 4);
 	assert_string_equal(p[0].key, "v");
 	assert_string_equal(p[0].value, "1");
@@ -138,10 +141,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_listen),
-	    cmocka_unit_test(test_cidr),
-	    cmocka_unit_test(test_decode),
-	    cmocka_unit_test(test_query),
+	    cmocka_unit_test(test_listen), cmocka_unit_test(test_cidr),
+	    cmocka_unit_test(test_decode), cmocka_unit_test(test_query),
 	    cmocka_unit_test(test_arena),
 	};
 

@@ -14,7 +14,7 @@
 
 static int
 check(const struct http_param *p, const char *value,
-    struct http_param_value *out, struct arena *a)
+      struct http_param_value *out, struct arena *a)
 {
 	memset(out, 0, sizeof(*out));
 	out->spec = p;
@@ -24,8 +24,8 @@ check(const struct http_param *p, const char *value,
 static void
 test_int(void **state)
 {
-	static const struct http_param p = {"v", PARAM_EXACT, PARAM_INT, 1, 3,
-	    1, 0};
+	static const struct http_param p = {"v", PARAM_EXACT, PARAM_INT, 1,
+	                                    3,   1,           0};
 	struct arena *a = arena_new();
 	struct http_param_value v;
 
@@ -47,8 +47,8 @@ test_int(void **state)
 static void
 test_negative_int(void **state)
 {
-	static const struct http_param p = {"x", PARAM_EXACT, PARAM_INT, -5, 5,
-	    0, 0};
+	static const struct http_param p = {"x", PARAM_EXACT, PARAM_INT, -5,
+	                                    5,   0,           0};
 	struct arena *a = arena_new();
 	struct http_param_value v;
 
@@ -63,8 +63,8 @@ test_negative_int(void **state)
 static void
 test_string(void **state)
 {
-	static const struct http_param p = {"q", PARAM_EXACT, PARAM_STRING, 1,
-	    5, 0, 0};
+	static const struct http_param p = {
+	    "q", PARAM_EXACT, PARAM_STRING, 1, 5, 0, 0};
 	struct arena *a = arena_new();
 	struct http_param_value v;
 
@@ -74,7 +74,7 @@ test_string(void **state)
 	assert_int_equal(check(&p, "", &v, a), -1);
 	assert_int_equal(check(&p, "toolong", &v, a), -1);
 	assert_int_equal(check(&p, "\xc3\xa9t\xc3\xa9", &v, a), 0);
-	assert_int_equal(check(&p, "\xff", &v, a), -1);    /* not UTF-8 */
+	assert_int_equal(check(&p, "\xff", &v, a), -1);     /* not UTF-8 */
 	assert_int_equal(check(&p, "\xc0\xaf", &v, a), -1); /* overlong */
 	arena_free(a);
 }
@@ -83,7 +83,7 @@ static void
 test_date(void **state)
 {
 	static const struct http_param p = {"sd", PARAM_EXACT, PARAM_DATE, 0,
-	    0, 0, 0};
+	                                    0,    0,           0};
 	struct arena *a = arena_new();
 	struct http_param_value v;
 
@@ -106,8 +106,8 @@ test_date(void **state)
 static void
 test_int_list(void **state)
 {
-	static const struct http_param p = {"n", PARAM_EXACT, PARAM_INT_LIST,
-	    1, 7, 0, 3};
+	static const struct http_param p = {
+	    "n", PARAM_EXACT, PARAM_INT_LIST, 1, 7, 0, 3};
 	struct arena *a = arena_new();
 	struct http_param_value v;
 
