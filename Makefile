@@ -9,7 +9,7 @@
 CC      ?= gcc
 BUILD   ?= build
 PKGS     = libevent libevent_openssl libpq libcjson openssl libxml-2.0 libzip \
-           libargon2
+           libargon2 libcurl
 PKGCFG  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKGLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -51,7 +51,7 @@ BINS = $(BUILD)/lifted-app $(BUILD)/lifted-cms $(BUILD)/lifted-scraper
 STATIC = $(BUILD)/static/app/index.html $(BUILD)/static/cms/cms/index.html
 
 .PHONY: all bins unit check check-unit check-integration deps run test bench \
-        format clean
+        format clean fuzz fuzz-bins fuzz-short
 all: bins
 
 bins: $(BINS) $(STATIC)
@@ -129,6 +129,48 @@ check-integration: bins
 	    tests/integration/
 
 check: check-unit check-integration
+
+# libFuzzer targets (tests/fuzz, docs/scraper.md): the date parser and text
+# normalisers, and the spider-definition loader, built with clang and
+# ASan + UBSan.  `make fuzz` runs each for FUZZ_TIME seconds (60); the
+# test suite runs each for 10 (fuzz-short).  New inputs land in
+# $(BUILD)/fuzz/corpus-NAME; the seeds in tests/fuzz/seeds stay untouched.
+FUZZ_CC    ?= clang
+FUZZ_TIME  ?= 60
+FUZZ_FLAGS  = -std=c11 -D_GNU_SOURCE -g -O1 -Ishared -Icms_server/scraper \
+              -fsanitize=fuzzer,address,undefined \
+              -fno-sanitize-recover=undefined $(PKGCFG)
+FUZZ_BINS   = $(BUILD)/fuzz/fuzz_date $(BUILD)/fuzz/fuzz_spider
+
+$(BUILD)/fuzz/fuzz_date: tests/fuzz/fuzz_date.c shared/scrape_text.c \
+    shared/scrape_text.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_date.c \
+	    shared/scrape_text.c
+
+$(BUILD)/fuzz/fuzz_spider: tests/fuzz/fuzz_spider.c \
+    cms_server/scraper/spider.c cms_server/scraper/spider.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_spider.c \
+	    cms_server/scraper/spider.c $(PKGLIBS)
+
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz: fuzz-bins
+	@for f in date spider; do \
+	    mkdir -p $(BUILD)/fuzz/corpus-$$f && \
+	    echo "=== fuzz_$$f for $(FUZZ_TIME) s" && \
+	    $(BUILD)/fuzz/fuzz_$$f -max_total_time=$(FUZZ_TIME) \
+	        -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/ \
+	        $(BUILD)/fuzz/corpus-$$f tests/fuzz/seeds/$$f \
+	        2>$(BUILD)/fuzz/fuzz_$$f.log || \
+	    { tail -40 $(BUILD)/fuzz/fuzz_$$f.log; exit 1; }; \
+	    grep -E '^stat::number_of_executed_units' \
+	        $(BUILD)/fuzz/fuzz_$$f.log; \
+	done
+
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=10
 
 deps:
 	@scripts/deps

@@ -27,6 +27,7 @@
 #include "import.h"
 #include "log.h"
 #include "router.h"
+#include "scrapers.h"
 #include "server.h"
 #include "service.h"
 #include "session.h"
@@ -62,6 +63,8 @@ cms_worker_init(struct worker *w)
 	if (cms_courses_mount(w) != 0)
 		return (-1);
 	if (cms_import_mount(w) != 0)
+		return (-1);
+	if (cms_scrapers_mount(w) != 0)
 		return (-1);
 	/* The App mirror: its routes, its cache, read as cms_publisher. */
 	if (app_api_mount_with(w, settings.cms_app_database_url) != 0)

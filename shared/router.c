@@ -45,6 +45,8 @@ static const struct {
      * row.
      */
     {"framework_import", ROUTER_DB_APP},
+    /* Scraper jobs, their logs and proposals (cms_server/scrapers.c). */
+    {"cms_scrapers", ROUTER_DB_CMS},
 };
 
 #define ROUTER_NFAMILIES (sizeof(router_families) / sizeof(router_families[0]))

@@ -43,94 +43,95 @@ struct setting {
 
 static const struct setting setting_table[] = {
     {"LIFTED_APP_DATABASE_URL", SET_DBURL, NULL, S(app_database_url), 0, 0,
-	"App database as app_reader (lifted-app serve)"},
+     "App database as app_reader (lifted-app serve)"},
     {"LIFTED_APP_REPLICA_URL", SET_DBURL, NULL, S(app_replica_url), 0, 0,
-	"a streaming replica of the App database for reads"},
+     "a streaming replica of the App database for reads"},
     {"LIFTED_APP_ADMIN_DATABASE_URL", SET_DBURL, NULL,
-	S(app_admin_database_url), 0, 0,
-	"App database as its owner (lifted-app migrate, import-framework)"},
+     S(app_admin_database_url), 0, 0,
+     "App database as its owner (lifted-app migrate, import-framework)"},
     {"LIFTED_CMS_DATABASE_URL", SET_DBURL, NULL, S(cms_database_url), 0, 0,
-	"CMS database as its owner (lifted-cms)"},
-    {"LIFTED_CMS_APP_DATABASE_URL", SET_DBURL, NULL,
-	S(cms_app_database_url), 0, 0,
-	"App database as cms_publisher (lifted-cms)"},
-    {"LIFTED_SCRAPER_DATABASE_URL", SET_DBURL, NULL,
-	S(scraper_database_url), 0, 0,
-	"CMS database as the scraper role (lifted-scraper)"},
+     "CMS database as its owner (lifted-cms)"},
+    {"LIFTED_CMS_APP_DATABASE_URL", SET_DBURL, NULL, S(cms_app_database_url), 0,
+     0, "App database as cms_publisher (lifted-cms)"},
+    {"LIFTED_SCRAPER_DATABASE_URL", SET_DBURL, NULL, S(scraper_database_url), 0,
+     0, "CMS database as the scraper role (lifted-scraper)"},
     {"LIFTED_APP_LISTEN", SET_LISTEN, "127.0.0.1:8000", S(app_listen), 0, 0,
-	"address the App listens on"},
+     "address the App listens on"},
     {"LIFTED_CMS_LISTEN", SET_LISTEN, "127.0.0.1:9001", S(cms_listen), 0, 0,
-	"address the CMS listens on"},
+     "address the CMS listens on"},
     {"LIFTED_WORKERS", SET_INT, "0", S(workers), 0, 256,
-	"worker processes; 0 means one per CPU"},
+     "worker processes; 0 means one per CPU"},
     {"LIFTED_RUNAS", SET_STRING, NULL, S(runas), 0, 0,
-	"user to become after binding, when started as root"},
+     "user to become after binding, when started as root"},
     {"LIFTED_SECRET_KEY", SET_SECRET, NULL, S(secret_key), 0, 0,
-	"key for CSRF tokens and signed URLs, at least 32 bytes (cms)"},
+     "key for CSRF tokens and signed URLs, at least 32 bytes (cms)"},
     {"LIFTED_TIME_ZONE", SET_TZ, "Asia/Singapore", S(time_zone), 0, 0,
-	"local time for dates and \"today\""},
+     "local time for dates and \"today\""},
     {"LIFTED_STATIC_DIR", SET_STRING, NULL, S(static_dir), 0, 0,
-	"built single-page app; default: static/app or static/cms next to "
-	"the binary"},
+     "built single-page app; default: static/app or static/cms next to "
+     "the binary"},
     {"LIFTED_TLS_CERT", SET_STRING, NULL, S(tls_cert), 0, 0,
-	"certificate chain (PEM) for in-process TLS"},
+     "certificate chain (PEM) for in-process TLS"},
     {"LIFTED_TLS_KEY", SET_STRING, NULL, S(tls_key), 0, 0,
-	"private key (PEM) for in-process TLS"},
+     "private key (PEM) for in-process TLS"},
     {"LIFTED_TRUSTED_PROXIES", SET_CIDRS, NULL, S(trusted_proxies), 0, 0,
-	"addresses/CIDRs whose X-Forwarded-For/-Proto are honoured"},
+     "addresses/CIDRs whose X-Forwarded-For/-Proto are honoured"},
     {"LIFTED_REQUIRE_TOTP", SET_BOOL, "0", S(require_totp), 0, 1,
-	"1: users with user-management permission must use TOTP"},
-    {"LIFTED_STORAGE_URL", SET_STORAGE, "file://var/storage",
-	S(storage_url), 0, 0, "file://DIR or s3://BUCKET/PREFIX"},
+     "1: users with user-management permission must use TOTP"},
+    {"LIFTED_STORAGE_URL", SET_STORAGE, "file://var/storage", S(storage_url), 0,
+     0, "file://DIR or s3://BUCKET/PREFIX"},
     {"LIFTED_S3_ENDPOINT", SET_STRING, NULL, S(s3_endpoint), 0, 0,
-	"S3 endpoint URL (AWS default when unset)"},
-    {"LIFTED_S3_REGION", SET_STRING, NULL, S(s3_region), 0, 0,
-	"S3 region"},
+     "S3 endpoint URL (AWS default when unset)"},
+    {"LIFTED_S3_REGION", SET_STRING, NULL, S(s3_region), 0, 0, "S3 region"},
     {"LIFTED_S3_ACCESS_KEY", SET_STRING, NULL, S(s3_access_key), 0, 0,
-	"S3 access key id"},
+     "S3 access key id"},
     {"LIFTED_S3_SECRET_KEY", SET_STRING, NULL, S(s3_secret_key), 0, 0,
-	"S3 secret key"},
-    {"LIFTED_CLOUDFRONT_DOMAIN", SET_STRING, NULL, S(cloudfront_domain), 0,
-	0, "CloudFront distribution domain for signed URLs"},
-    {"LIFTED_CLOUDFRONT_KEY_ID", SET_STRING, NULL, S(cloudfront_key_id), 0,
-	0, "CloudFront public key id"},
+     "S3 secret key"},
+    {"LIFTED_CLOUDFRONT_DOMAIN", SET_STRING, NULL, S(cloudfront_domain), 0, 0,
+     "CloudFront distribution domain for signed URLs"},
+    {"LIFTED_CLOUDFRONT_KEY_ID", SET_STRING, NULL, S(cloudfront_key_id), 0, 0,
+     "CloudFront public key id"},
     {"LIFTED_CLOUDFRONT_PRIVATE_KEY", SET_STRING, NULL,
-	S(cloudfront_private_key), 0, 0, "CloudFront signing key (PEM)"},
-    {"LIFTED_SCRAPER_TIMEOUT_S", SET_INT, "30", S(scraper_timeout_s), 1,
-	3600, "scraper fetch time-out"},
-    {"LIFTED_SCRAPER_DELAY_MS", SET_INT, "1000", S(scraper_delay_ms), 0,
-	600000, "scraper per-host delay"},
+     S(cloudfront_private_key), 0, 0, "CloudFront signing key (PEM)"},
+    {"LIFTED_SCRAPER_TIMEOUT_S", SET_INT, "30", S(scraper_timeout_s), 1, 3600,
+     "scraper fetch time-out"},
+    {"LIFTED_SCRAPER_DELAY_MS", SET_INT, "1000", S(scraper_delay_ms), 0, 600000,
+     "scraper per-host delay"},
     {"LIFTED_SCRAPER_RETRIES", SET_INT, "3", S(scraper_retries), 0, 20,
-	"scraper retries on 5xx and network errors"},
+     "scraper retries on 5xx and network errors"},
+    {"LIFTED_SCRAPER_SPIDERS_DIR", SET_STRING, NULL, S(scraper_spiders_dir), 0,
+     0,
+     "spider definition folders, separated by ':'; default: "
+     "cms_server/scraper/spiders found from the binary"},
     {"LIFTED_LOG_LEVEL", SET_LEVEL, "info", S(log_level), 0, 0,
-	"debug, info, warn or error"},
-    {"LIFTED_MIGRATIONS_DIR", SET_STRING, "migrations", S(migrations_dir),
-	0, 0, "folder holding app/ and cms/ migration files"},
+     "debug, info, warn or error"},
+    {"LIFTED_MIGRATIONS_DIR", SET_STRING, "migrations", S(migrations_dir), 0, 0,
+     "folder holding app/ and cms/ migration files"},
     {"LIFTED_MAX_HEADER_BYTES", SET_INT, "8192", S(max_header_bytes), 1024,
-	1048576, "request line and headers larger than this get 431"},
+     1048576, "request line and headers larger than this get 431"},
     {"LIFTED_MAX_BODY_BYTES", SET_INT, "1048576", S(max_body_bytes), 0,
-	1073741824, "request bodies larger than this get 413"},
+     1073741824, "request bodies larger than this get 413"},
     {"LIFTED_IDLE_TIMEOUT_S", SET_INT, "60", S(idle_timeout_s), 1, 3600,
-	"an idle keep-alive connection is closed after this"},
-    {"LIFTED_REQUEST_TIMEOUT_S", SET_INT, "30", S(request_timeout_s), 1,
-	3600, "a request's headers must arrive within this (else 408)"},
-    {"LIFTED_SHUTDOWN_TIMEOUT_S", SET_INT, "10", S(shutdown_timeout_s), 0,
-	600, "on SIGTERM, in-flight requests get this long to finish"},
+     "an idle keep-alive connection is closed after this"},
+    {"LIFTED_REQUEST_TIMEOUT_S", SET_INT, "30", S(request_timeout_s), 1, 3600,
+     "a request's headers must arrive within this (else 408)"},
+    {"LIFTED_SHUTDOWN_TIMEOUT_S", SET_INT, "10", S(shutdown_timeout_s), 0, 600,
+     "on SIGTERM, in-flight requests get this long to finish"},
     {"LIFTED_DB_POOL_SIZE", SET_INT, "4", S(db_pool_size), 1, 64,
-	"database connections per worker and database"},
+     "database connections per worker and database"},
     {"LIFTED_DB_QUEUE_MAX", SET_INT, "128", S(db_queue_max), 0, 100000,
-	"queries waiting for a connection per worker before 503"},
+     "queries waiting for a connection per worker before 503"},
     {"LIFTED_SESSION_IDLE_S", SET_INT, "1800", S(session_idle_s), 1, 86400,
-	"a CMS session ends after this long without a request"},
-    {"LIFTED_SESSION_MAX_S", SET_INT, "43200", S(session_max_s), 1,
-	2592000, "a CMS session ends this long after its login"},
+     "a CMS session ends after this long without a request"},
+    {"LIFTED_SESSION_MAX_S", SET_INT, "43200", S(session_max_s), 1, 2592000,
+     "a CMS session ends this long after its login"},
     {"LIFTED_ARGON2_T_COST", SET_INT, "3", S(argon2_t_cost), 1, 100,
-	"Argon2id passes for CMS passwords (about 130 ms with 64 MiB)"},
+     "Argon2id passes for CMS passwords (about 130 ms with 64 MiB)"},
     {"LIFTED_ARGON2_M_KIB", SET_INT, "65536", S(argon2_m_kib), 8, 4194304,
-	"Argon2id memory in KiB for CMS passwords"},
+     "Argon2id memory in KiB for CMS passwords"},
 };
 
-#define NSETTINGS (sizeof(setting_table) / sizeof(setting_table[0]))
+#define NSETTINGS        (sizeof(setting_table) / sizeof(setting_table[0]))
 #define SETTING_FILE_MAX 65536
 
 /* LIFTED_SPIDER_<NAME>_BASE_URL: one per spider, names not known here. */
@@ -161,8 +162,7 @@ setting_find(const char *name, size_t len)
 }
 
 static char *
-read_setting_file(const char *name, const char *path, char *err,
-    size_t errlen)
+read_setting_file(const char *name, const char *path, char *err, size_t errlen)
 {
 	char *buf = NULL;
 	ssize_t n;
@@ -170,8 +170,8 @@ read_setting_file(const char *name, const char *path, char *err,
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		snprintf(err, errlen, "%s_FILE: cannot open %s: %s", name,
-		    path, strerror(errno));
+		snprintf(err, errlen, "%s_FILE: cannot open %s: %s", name, path,
+		         strerror(errno));
 		return (NULL);
 	}
 	if ((buf = malloc(SETTING_FILE_MAX + 1)) == NULL)
@@ -179,8 +179,10 @@ read_setting_file(const char *name, const char *path, char *err,
 	while ((n = read(fd, buf + len, SETTING_FILE_MAX + 1 - len)) > 0)
 		len += (size_t)n;
 	if (n < 0 || len > SETTING_FILE_MAX) {
-		snprintf(err, errlen, "%s_FILE: %s is unreadable or larger "
-		    "than %d bytes", name, path, SETTING_FILE_MAX);
+		snprintf(err, errlen,
+		         "%s_FILE: %s is unreadable or larger "
+		         "than %d bytes",
+		         name, path, SETTING_FILE_MAX);
 		goto fail;
 	}
 	/* Files written by editors and `echo` end in a newline. */
@@ -189,7 +191,7 @@ read_setting_file(const char *name, const char *path, char *err,
 	buf[len] = '\0';
 	if (memchr(buf, '\0', len) != NULL) {
 		snprintf(err, errlen, "%s_FILE: %s holds a NUL byte", name,
-		    path);
+		         path);
 		goto fail;
 	}
 	close(fd);
@@ -257,7 +259,7 @@ check_tz(const char *v)
  * echoing values that may be secret. */
 static int
 setting_apply(struct settings *s, const struct setting *t, const char *v,
-    char *err, size_t errlen)
+              char *err, size_t errlen)
 {
 	char host[64], bad[64];
 	char **sp = (char **)((char *)s + t->offset);
@@ -271,44 +273,52 @@ setting_apply(struct settings *s, const struct setting *t, const char *v,
 	case SET_BOOL:
 		if (parse_int(v, t->min, t->max, &n) != 0) {
 			snprintf(err, errlen, "%s must be %s from %ld to %ld",
-			    t->name, "a whole number", t->min, t->max);
+			         t->name, "a whole number", t->min, t->max);
 			return (-1);
 		}
 		*ip = (int)n;
 		return (0);
 	case SET_LEVEL:
 		if (log_level_parse(v, &lvl) != 0) {
-			snprintf(err, errlen, "%s must be debug, info, warn "
-			    "or error", t->name);
+			snprintf(err, errlen,
+			         "%s must be debug, info, warn "
+			         "or error",
+			         t->name);
 			return (-1);
 		}
 		*ip = (int)lvl;
 		return (0);
 	case SET_DBURL:
 		if (check_dburl(v) != 0) {
-			snprintf(err, errlen, "%s must be a libpq URL "
-			    "(postgresql://...)", t->name);
+			snprintf(err, errlen,
+			         "%s must be a libpq URL "
+			         "(postgresql://...)",
+			         t->name);
 			return (-1);
 		}
 		break;
 	case SET_LISTEN:
 		if (url_parse_listen(v, host, sizeof(host), &port) != 0) {
-			snprintf(err, errlen, "%s must be HOST:PORT with a "
-			    "numeric address ([::1]:PORT for IPv6)", t->name);
+			snprintf(err, errlen,
+			         "%s must be HOST:PORT with a "
+			         "numeric address ([::1]:PORT for IPv6)",
+			         t->name);
 			return (-1);
 		}
 		break;
 	case SET_SECRET:
 		if (strlen(v) < 32) {
 			snprintf(err, errlen, "%s must be at least 32 bytes",
-			    t->name);
+			         t->name);
 			return (-1);
 		}
 		break;
 	case SET_TZ:
 		if (check_tz(v) != 0) {
-			snprintf(err, errlen, "%s: unknown time zone (want an "
-			    "IANA name such as Asia/Singapore)", t->name);
+			snprintf(err, errlen,
+			         "%s: unknown time zone (want an "
+			         "IANA name such as Asia/Singapore)",
+			         t->name);
 			return (-1);
 		}
 		break;
@@ -316,17 +326,21 @@ setting_apply(struct settings *s, const struct setting *t, const char *v,
 		free(s->trusted);
 		s->trusted = NULL;
 		if (url_cidr_list_parse(v, &s->trusted, &s->ntrusted, bad,
-		    sizeof(bad)) != 0) {
-			snprintf(err, errlen, "%s: \"%s\" is not an address "
-			    "or CIDR range", t->name, bad);
+		                        sizeof(bad)) != 0) {
+			snprintf(err, errlen,
+			         "%s: \"%s\" is not an address "
+			         "or CIDR range",
+			         t->name, bad);
 			return (-1);
 		}
 		break;
 	case SET_STORAGE:
 		if (strncmp(v, "file://", 7) != 0 &&
 		    strncmp(v, "s3://", 5) != 0) {
-			snprintf(err, errlen, "%s must be file://DIR or "
-			    "s3://BUCKET/PREFIX", t->name);
+			snprintf(err, errlen,
+			         "%s must be file://DIR or "
+			         "s3://BUCKET/PREFIX",
+			         t->name);
 			return (-1);
 		}
 		break;
@@ -342,8 +356,7 @@ setting_apply(struct settings *s, const struct setting *t, const char *v,
 }
 
 int
-settings_load(struct settings *s, char *const *envp, char *err,
-    size_t errlen)
+settings_load(struct settings *s, char *const *envp, char *err, size_t errlen)
 {
 	const char *given[NSETTINGS];
 	char *owned[NSETTINGS];
@@ -371,19 +384,23 @@ settings_load(struct settings *s, char *const *envp, char *err,
 		if (is_spider_base_url(name, len))
 			continue; /* read by the scraper itself */
 		if ((t = setting_find(name, len)) == NULL) {
-			snprintf(err, errlen, "unknown setting %.*s (see "
-			    "docs/settings.example)", (int)(eq - name), name);
+			snprintf(err, errlen,
+			         "unknown setting %.*s (see "
+			         "docs/settings.example)",
+			         (int)(eq - name), name);
 			goto done;
 		}
 		i = (size_t)(t - setting_table);
 		if (given[i] != NULL) {
-			snprintf(err, errlen, "%s is given both directly and "
-			    "as %s_FILE", t->name, t->name);
+			snprintf(err, errlen,
+			         "%s is given both directly and "
+			         "as %s_FILE",
+			         t->name, t->name);
 			goto done;
 		}
 		if (file) {
 			if ((owned[i] = read_setting_file(t->name, eq + 1, err,
-			    errlen)) == NULL)
+			                                  errlen)) == NULL)
 				goto done;
 			given[i] = owned[i];
 		} else
@@ -406,8 +423,9 @@ settings_load(struct settings *s, char *const *envp, char *err,
 		s->workers = cpus > 0 ? (int)cpus : 1;
 	}
 	if ((s->tls_cert == NULL) != (s->tls_key == NULL)) {
-		snprintf(err, errlen, "LIFTED_TLS_CERT and LIFTED_TLS_KEY must "
-		    "be set together");
+		snprintf(err, errlen,
+		         "LIFTED_TLS_CERT and LIFTED_TLS_KEY must "
+		         "be set together");
 		goto done;
 	}
 	rc = 0;
@@ -442,8 +460,7 @@ settings_free(struct settings *s)
 }
 
 int
-settings_require(const char *value, const char *name, char *err,
-    size_t errlen)
+settings_require(const char *value, const char *name, char *err, size_t errlen)
 {
 	if (value != NULL && value[0] != '\0')
 		return (0);
@@ -454,16 +471,17 @@ settings_require(const char *value, const char *name, char *err,
 void
 settings_print_defaults(FILE *out)
 {
-	fprintf(out, "# Lifted settings, each at its default.  Any NAME may "
-	    "be given as NAME_FILE\n# (a file holding the value, as Docker "
-	    "secrets do).  Unknown LIFTED_* names\n# and malformed values "
-	    "stop start-up.\n");
+	fprintf(out,
+	        "# Lifted settings, each at its default.  Any NAME may "
+	        "be given as NAME_FILE\n# (a file holding the value, as Docker "
+	        "secrets do).  Unknown LIFTED_* names\n# and malformed values "
+	        "stop start-up.\n");
 	for (size_t i = 0; i < NSETTINGS; i++) {
 		const struct setting *t = &setting_table[i];
 
-		fprintf(out, "\n# %s\n%s%s=%s\n", t->help,
-		    t->def ? "" : "#", t->name, t->def ? t->def : "");
+		fprintf(out, "\n# %s\n%s%s=%s\n", t->help, t->def ? "" : "#",
+		        t->name, t->def ? t->def : "");
 	}
 	fprintf(out, "\n# where spider NAME fetches its pages "
-	    "(scraper)\n#LIFTED_SPIDER_<NAME>_BASE_URL=\n");
+	             "(scraper)\n#LIFTED_SPIDER_<NAME>_BASE_URL=\n");
 }

@@ -18,12 +18,12 @@
 	"(" S "::jsonb IS NULL OR lower(" col ") IN (SELECT "                  \
 	"jsonb_array_elements_text(" S "::jsonb)))"
 #define CMS_NORM(col) "lower(regexp_replace(btrim(" col "), '\\s+', ' ', 'g'))"
-#define CMS_ISO(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
+#define CMS_ISO(col)  "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
 /* An edit's version: updated_at to the microsecond, compared as text. */
 #define CMS_VERSION(col) "to_char(" col ", 'YYYYMMDDHH24MISSUS')"
 #define CMS_SCRAPED_JSON(t)                                                    \
 	"jsonb_build_object('id', " t ".id, 'state', " t ".state, "            \
-	"'name', " t ".name, 'provider', " t ".provider, 'url', " t ".url, "  \
+	"'name', " t ".name, 'provider', " t ".provider, 'url', " t ".url, "   \
 	"'cost', " t ".cost, 'cost_varies', " t ".cost_varies, "               \
 	"'level_id', " t ".level_id, 'format_id', " t ".format_id, "           \
 	"'cpd_state', " t ".cpd_state, 'cpd_points', " t ".cpd_points, "       \
@@ -33,37 +33,51 @@
 	"'edited_fields', to_jsonb(" t ".edited_fields), "                     \
 	"'app_course_id', " t ".app_course_id, "                               \
 	"'source_ref', 'cms:' || " t ".id, "                                   \
-	"'created_at', " CMS_ISO(t ".created_at") ", "                         \
-	"'updated_at', " CMS_ISO(t ".updated_at") ", "                         \
-	"'version', " CMS_VERSION(t ".updated_at") ")"
+	"'created_at', " CMS_ISO(                                              \
+	    t ".created_at") ", "                                              \
+	                     "'updated_at', " CMS_ISO(                         \
+	                         t ".updated_at") ", "                         \
+	                                          "'version', " CMS_VERSION(   \
+	                                              t ".updated_at") ")"
 #define CMS_DUPES(t)                                                           \
 	"(SELECT coalesce(jsonb_agg(d.id ORDER BY d.id), '[]') "               \
 	"FROM scraped_courses d WHERE d.id <> " t ".id "                       \
 	"AND d.state <> 'dismissed' "                                          \
-	"AND " CMS_NORM("d.name") " = " CMS_NORM(t ".name") " "                \
-	"AND left(d.dates->0->>'start', 10) IS NOT DISTINCT FROM "             \
-	"left(" t ".dates->0->>'start', 10) "                                  \
-	"AND (lower(coalesce(d.provider, '')) <> "                             \
-	"lower(coalesce(" t ".provider, '')) "                                 \
-	"OR d.spider_name IS DISTINCT FROM " t ".spider_name))"
+	"AND " CMS_NORM("d.name") " = " CMS_NORM(                              \
+	    t ".name") " "                                                     \
+	               "AND left(d.dates->0->>'start', 10) IS NOT DISTINCT "   \
+	               "FROM "                                                 \
+	               "left(" t ".dates->0->>'start', 10) "                   \
+	               "AND (lower(coalesce(d.provider, '')) <> "              \
+	               "lower(coalesce(" t ".provider, '')) "                  \
+	               "OR d.spider_name IS DISTINCT FROM " t ".spider_name))"
 #define CMS_APP_JSON(t)                                                        \
 	"json_build_object('id', " t ".id, 'source_ref', " t ".source_ref, "   \
-	"'name', " t ".name, 'provider', " t ".provider, 'url', " t ".url, "  \
+	"'name', " t ".name, 'provider', " t ".provider, 'url', " t ".url, "   \
 	"'cost', " t ".cost, 'cost_varies', " t ".cost_varies, "               \
 	"'level_id', " t ".level_id, 'format_id', " t ".format_id, "           \
 	"'cpd_state', " t ".cpd_state, 'cpd_points', " t ".cpd_points, "       \
 	"'is_ongoing', " t ".is_ongoing, 'spider_name', " t ".spider_name, "   \
 	"'is_manually_added', " t ".is_manually_added, "                       \
 	"'dates', (SELECT coalesce(json_agg(json_build_object("                \
-	"'start', " CMS_ISO("d.start_at") ", 'end', " CMS_ISO("d.end_at")      \
-	") ORDER BY d.start_at), '[]') FROM course_dates d "                   \
-	"WHERE d.course_id = " t ".id), "                                      \
-	"'category_ids', (SELECT coalesce(json_agg(cc.vertical_category_id "   \
-	"ORDER BY cc.vertical_category_id), '[]') FROM course_categories cc "  \
-	"WHERE cc.course_id = " t ".id), "                                     \
-	"'created_at', " CMS_ISO(t ".created_at") ", "                         \
-	"'updated_at', " CMS_ISO(t ".updated_at") ", "                         \
-	"'version', " CMS_VERSION(t ".updated_at") ")"
+	"'start', " CMS_ISO("d.start_at") ", 'end', " CMS_ISO(                 \
+	    "d.end_at") ") ORDER BY d.start_at), '[]') FROM course_dates d "   \
+	                "WHERE d.course_id = " t ".id), "                      \
+	                "'category_ids', (SELECT "                             \
+	                "coalesce(json_agg(cc.vertical_category_id "           \
+	                "ORDER BY cc.vertical_category_id), '[]') FROM "       \
+	                "course_categories cc "                                \
+	                "WHERE cc.course_id = " t ".id), "                     \
+	                "'created_at', " CMS_ISO(                              \
+	                    t                                                  \
+	                    ".created_at") ", "                                \
+	                                   "'updated_at', " CMS_ISO(           \
+	                                       t                               \
+	                                       ".updated_at") ", "             \
+	                                                      "'version',"     \
+	                                                      " " CMS_VERSION( \
+	                                                          t ".updated" \
+	                                                            "_at") ")"
 /* After "source_ref, ": the insert's values from n.j; $3 spider, $4
  * manual. */
 #define CMS_APP_VALUES                                                         \
@@ -77,25 +91,93 @@
  * one it is wall time in the deployment's zone (n.tz). */
 #define CMS_TS(v)                                                              \
 	"CASE WHEN (" v ") ~ '(Z|[+-][0-9][0-9]:[0-9][0-9])$' "                \
-	"THEN (" v ")::timestamptz ELSE (" v ")::timestamp AT TIME ZONE n.tz END"
+	"THEN (" v ")::timestamptz ELSE (" v                                   \
+	")::timestamp AT TIME ZONE n.tz END"
 /* Dates and tags of the course in CTE c, from n.j. */
 #define CMS_APP_CHILDREN                                                       \
-	"nd AS (SELECT DISTINCT ON (s) s, e FROM (SELECT "                     \
-	CMS_TS("x->>'start'") " AS s, " CMS_TS("x->>'end'") " AS e "          \
-	"FROM n, jsonb_array_elements(n.j->'dates') x) y ORDER BY s), "        \
-	"dd AS (DELETE FROM course_dates d USING c WHERE d.course_id = c.id "  \
-	"AND d.start_at NOT IN (SELECT s FROM nd)), "                          \
-	"di AS (INSERT INTO course_dates (course_id, start_at, end_at) "       \
-	"SELECT c.id, nd.s, nd.e FROM c, nd ON CONFLICT (course_id, start_at) "\
-	"DO UPDATE SET end_at = EXCLUDED.end_at), "                            \
-	"nc AS (SELECT DISTINCT jsonb_array_elements_text(n.j->'category_ids')"\
-	"::int AS v FROM n), "                                                 \
-	"cd AS (DELETE FROM course_categories x USING c "                      \
-	"WHERE x.course_id = c.id AND x.vertical_category_id NOT IN "          \
-	"(SELECT v FROM nc)), "                                                \
-	"ci AS (INSERT INTO course_categories (course_id, "                    \
-	"vertical_category_id) SELECT c.id, nc.v FROM c, nc "                  \
-	"ON CONFLICT DO NOTHING) "
+	"nd AS (SELECT DISTINCT ON (s) s, e FROM (SELECT " CMS_TS(             \
+	    "x->>'start'") " AS s, " CMS_TS("x->>'end'") " AS e "              \
+	                                                 "FROM n, "            \
+	                                                 "jsonb_array_"        \
+	                                                 "elements(n.j->'"     \
+	                                                 "dates') x) y ORDER " \
+	                                                 "BY s), "             \
+	                                                 "dd AS (DELETE FROM " \
+	                                                 "course_dates d "     \
+	                                                 "USING c WHERE "      \
+	                                                 "d.course_id = c.id " \
+	                                                 "AND d.start_at NOT " \
+	                                                 "IN (SELECT s FROM "  \
+	                                                 "nd)), "              \
+	                                                 "di AS (INSERT INTO " \
+	                                                 "course_dates "       \
+	                                                 "(course_id, "        \
+	                                                 "start_at, end_at) "  \
+	                                                 "SELECT c.id, nd.s, " \
+	                                                 "nd.e FROM c, nd ON " \
+	                                                 "CONFLICT "           \
+	                                                 "(course_id, "        \
+	                                                 "start_at) "          \
+	                                                 "DO UPDATE SET "      \
+	                                                 "end_at = "           \
+	                                                 "EXCLUDED.end_at), "  \
+	                                                 "nc AS (SELECT "      \
+	                                                 "DISTINCT "           \
+	                                                 "jsonb_array_"        \
+	                                                 "elements_text(n.j->" \
+	                                                 "'category_ids')"     \
+	                                                 "::int AS v FROM "    \
+	                                                 "n), "                \
+	                                                 "cd AS (DELETE FROM " \
+	                                                 "course_categories "  \
+	                                                 "x USING c "          \
+	                                                 "WHERE x.course_id "  \
+	                                                 "= c.id AND "         \
+	                                                 "x.vertical_"         \
+	                                                 "category_id NOT IN " \
+	                                                 "(SELECT v FROM "     \
+	                                                 "nc)), "              \
+	                                                 "ci AS (INSERT INTO " \
+	                                                 "course_categories "  \
+	                                                 "(course_id, "        \
+	                                                 "vertical_category_"  \
+	                                                 "id) SELECT c.id, "   \
+	                                                 "nc.v FROM c, nc "    \
+	                                                 "ON CONFLICT DO "     \
+	                                                 "NOTHING) "
+
+/* A scraper job as the Scrapers page shows it (docs/scraper-jobs.md). */
+#define SCR_JOB_JSON(t)                                                        \
+	"json_build_object('id', " t ".id, 'spider', " t ".spider, "           \
+	"'state', " t ".state, 'found', " t ".found, 'new', " t ".inserted, "  \
+	"'updated', " t ".updated, 'removed', " t ".removed, "                 \
+	"'skipped', " t ".skipped, 'errors', " t ".errors, "                   \
+	"'proposed', " t ".proposed, "                                         \
+	"'created_at', " CMS_ISO(                                              \
+	    t                                                                  \
+	    ".created_at") ", "                                                \
+	                   "'started_at', " CMS_ISO(                           \
+	                       t                                               \
+	                       ".started_at") ", "                             \
+	                                      "'ended_at', " CMS_ISO(          \
+	                                          t                            \
+	                                          ".ended_at") ", "            \
+	                                                       "'cancel_"      \
+	                                                       "requested',"   \
+	                                                       " " t           \
+	                                                       ".cancel_"      \
+	                                                       "requested, "   \
+	                                                       "'error', " t   \
+	                                                       ".error, "      \
+	                                                       "'pid', " t     \
+	                                                       ".pid, "        \
+	                                                       "'created_by'," \
+	                                                       " (SELECT "     \
+	                                                       "u.username "   \
+	                                                       "FROM users u " \
+	                                                       "WHERE u.id "   \
+	                                                       "= " t          \
+	                                                       ".created_by))"
 
 const struct sql_stmt sql_stmts[] = {
     /* Health: /readyz round trips. */
@@ -717,19 +799,26 @@ const struct sql_stmt sql_stmts[] = {
      "AND ($2::text IS NULL OR lower(c.provider) = lower($2::text)) "
      "AND ($3::text IS NULL OR c.spider_name = $3::text) "
      "AND ($4::text IS NULL OR strpos(lower(c.name), lower($4::text)) > 0) "
-     "AND " CMS_SCOPE("c.provider", "$7") "), "
-     "p AS (SELECT * FROM f ORDER BY id "
-     "LIMIT $6::int OFFSET ($5::int - 1) * $6::int) "
-     "SELECT json_build_object('total', (SELECT count(*) FROM f), "
-     "'page', $5::int, 'page_size', $6::int, "
-     "'results', (SELECT coalesce(json_agg(" CMS_SCRAPED_JSON("p")
-     " || jsonb_build_object('duplicates', " CMS_DUPES("p")
-     ") ORDER BY p.id), '[]') FROM p))::text"},
+     "AND " CMS_SCOPE("c.provider",
+                      "$7") "), "
+                            "p AS (SELECT * FROM f ORDER BY id "
+                            "LIMIT $6::int OFFSET ($5::int - 1) * $6::int) "
+                            "SELECT json_build_object('total', (SELECT "
+                            "count(*) FROM f), "
+                            "'page', $5::int, 'page_size', $6::int, "
+                            "'results', (SELECT "
+                            "coalesce(json_agg(" CMS_SCRAPED_JSON(
+                                "p") " || "
+                                     "jsonb_build_object('duplicates',"
+                                     " " CMS_DUPES("p") ") ORDER BY p.id), "
+                                                        "'[]') FROM p))::text"},
     {"cms_courses.scraped_get", "cms_courses", SQL_READ,
-     "SELECT (" CMS_SCRAPED_JSON("c") " || jsonb_build_object("
-     "'duplicates', " CMS_DUPES("c") "))::text "
-     "FROM scraped_courses c WHERE c.id = $1::bigint AND "
-     CMS_SCOPE("c.provider", "$2")},
+     "SELECT (" CMS_SCRAPED_JSON(
+         "c") " || jsonb_build_object("
+              "'duplicates', " CMS_DUPES(
+                  "c") "))::text "
+                       "FROM scraped_courses c WHERE c.id = $1::bigint "
+                       "AND " CMS_SCOPE("c.provider", "$2")},
     /* $2 the merged course (validated), $3 changed members (old), $4
      * the same (new), $5 their names, $9 the version the edit is based
      * on (a concurrent edit makes it 'conflict'). */
@@ -753,17 +842,26 @@ const struct sql_stmt sql_stmts[] = {
      "FROM n, old WHERE c.id = old.id "
      "AND old.state IN ('scraped', 'in_review') "
      "AND " CMS_VERSION("old.updated_at") " = $9::text RETURNING c.*), "
-     "a AS (INSERT INTO audit_log (actor_id, actor_username, action, "
-     "target_type, target_id, before, after, client, comment) "
-     "SELECT $6::bigint, (SELECT username FROM users WHERE id = $6::bigint), "
-     "'course.edit', 'scraped_course', u.id::text, $3::jsonb, $4::jsonb, "
-     "$7::text, $8::text FROM u) "
-     "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM old) THEN 'not_found' "
-     "WHEN NOT EXISTS (SELECT 1 FROM u) AND EXISTS (SELECT 1 FROM old "
-     "WHERE state IN ('scraped', 'in_review')) THEN 'conflict' "
-     "WHEN NOT EXISTS (SELECT 1 FROM u) THEN 'wrong_state' ELSE 'ok' END, "
-     "(SELECT state FROM old), "
-     "(SELECT (" CMS_SCRAPED_JSON("u") ")::text FROM u)"},
+                                          "a AS (INSERT INTO audit_log "
+                                          "(actor_id, actor_username, action, "
+                                          "target_type, target_id, before, "
+                                          "after, client, comment) "
+                                          "SELECT $6::bigint, (SELECT username "
+                                          "FROM users WHERE id = $6::bigint), "
+                                          "'course.edit', 'scraped_course', "
+                                          "u.id::text, $3::jsonb, $4::jsonb, "
+                                          "$7::text, $8::text FROM u) "
+                                          "SELECT CASE WHEN NOT EXISTS (SELECT "
+                                          "1 FROM old) THEN 'not_found' "
+                                          "WHEN NOT EXISTS (SELECT 1 FROM u) "
+                                          "AND EXISTS (SELECT 1 FROM old "
+                                          "WHERE state IN ('scraped', "
+                                          "'in_review')) THEN 'conflict' "
+                                          "WHEN NOT EXISTS (SELECT 1 FROM u) "
+                                          "THEN 'wrong_state' ELSE 'ok' END, "
+                                          "(SELECT state FROM old), "
+                                          "(SELECT (" CMS_SCRAPED_JSON(
+                                              "u") ")::text FROM u)"},
     /* A workflow step: only from the state the caller saw ($2), so a
      * concurrent step makes this one a no-op ('conflict'). */
     {"cms_courses.transition", "cms_courses", SQL_WRITE,
@@ -781,7 +879,7 @@ const struct sql_stmt sql_stmts[] = {
      "u.app_course_id), $7::text, $8::text FROM u) "
      "SELECT CASE WHEN EXISTS (SELECT 1 FROM u) THEN 'ok' "
      "ELSE 'conflict' END, (SELECT (" CMS_SCRAPED_JSON("u") ")::text "
-     "FROM u)"},
+                                                            "FROM u)"},
     /* $1 [[scraped id, App course id], ...] from cms_app_courses.refs;
      * $2 the actor (NULL at start-up). */
     {"cms_courses.reconcile", "cms_courses", SQL_WRITE,
@@ -814,16 +912,24 @@ const struct sql_stmt sql_stmts[] = {
      "ORDER BY a.at, a.id), '[]'))::text FROM audit_log a "
      "WHERE a.target_type = $1::text AND a.target_id = $2::text"},
     {"cms_courses.duplicates", "cms_courses", SQL_READ,
-     "WITH f AS (SELECT c.id, " CMS_NORM("c.name") " AS k, "
-     "left(c.dates->0->>'start', 10) AS s, lower(c.provider) AS p, "
-     "c.spider_name AS sp, c.name FROM scraped_courses c "
-     "WHERE c.state <> 'dismissed' AND " CMS_SCOPE("c.provider", "$1") "), "
-     "g AS (SELECT k, s, min(name) AS name, json_agg(id ORDER BY id) AS ids "
-     "FROM f GROUP BY k, s HAVING count(DISTINCT (coalesce(p, ''), "
-     "coalesce(sp, ''))) > 1) "
-     "SELECT json_build_object('groups', coalesce(json_agg("
-     "json_build_object('name', name, 'start', s, 'ids', ids) "
-     "ORDER BY k, s), '[]'))::text FROM g"},
+     "WITH f AS (SELECT c.id, " CMS_NORM(
+         "c.name") " AS k, "
+                   "left(c.dates->0->>'start', 10) AS s, lower(c.provider) AS "
+                   "p, "
+                   "c.spider_name AS sp, c.name FROM scraped_courses c "
+                   "WHERE c.state <> 'dismissed' AND " CMS_SCOPE(
+                       "c.provider",
+                       "$1") "), "
+                             "g AS (SELECT k, s, min(name) AS name, "
+                             "json_agg(id ORDER BY id) AS ids "
+                             "FROM f GROUP BY k, s HAVING count(DISTINCT "
+                             "(coalesce(p, ''), "
+                             "coalesce(sp, ''))) > 1) "
+                             "SELECT json_build_object('groups', "
+                             "coalesce(json_agg("
+                             "json_build_object('name', name, 'start', s, "
+                             "'ids', ids) "
+                             "ORDER BY k, s), '[]'))::text FROM g"},
     /* Best first: exact name or alias, name prefix, substring. */
     {"cms_courses.providers_find", "cms_courses", SQL_READ,
      "WITH q AS (SELECT lower(btrim(coalesce($1::text, ''))) AS q), "
@@ -876,7 +982,8 @@ const struct sql_stmt sql_stmts[] = {
      "FROM verticals v))::text"},
     {"cms_app_courses.get", "cms_app_courses", SQL_READ,
      "SELECT " CMS_APP_JSON("c") "::text FROM courses c "
-     "WHERE c.id = $1::bigint AND " CMS_SCOPE("c.provider", "$2")},
+                                 "WHERE c.id = $1::bigint AND " CMS_SCOPE(
+                                     "c.provider", "$2")},
     {"cms_app_courses.list", "cms_app_courses", SQL_READ,
      "WITH f AS (SELECT c.*, CASE $1::text WHEN 'name' THEN lower(c.name) "
      "WHEN 'provider' THEN lower(c.provider) END AS sk_t, "
@@ -896,22 +1003,24 @@ const struct sql_stmt sql_stmts[] = {
      "AND ($8::date IS NULL "
      "OR d.start_at < ($8::date + 1)::timestamp AT TIME ZONE $13::text))) "
      "AND ($9::text IS NULL OR strpos(lower(c.name), lower($9::text)) > 0) "
-     "AND " CMS_SCOPE("c.provider", "$12") "), "
-     /* A top-N sort of the page, not a numbering of every row: 6 ms
-      * instead of 10 with 5,000 courses. */
-     "p AS (SELECT o.*, row_number() OVER () AS ord FROM (SELECT * "
-     "FROM f ORDER BY "
-     "CASE WHEN $2::text = 'asc' THEN sk_t END ASC NULLS LAST, "
-     "CASE WHEN $2::text = 'desc' THEN sk_t END DESC NULLS LAST, "
-     "CASE WHEN $2::text = 'asc' THEN sk_n END ASC NULLS LAST, "
-     "CASE WHEN $2::text = 'desc' THEN sk_n END DESC NULLS LAST, "
-     "CASE WHEN $2::text = 'asc' THEN sk_d END ASC NULLS LAST, "
-     "CASE WHEN $2::text = 'desc' THEN sk_d END DESC NULLS LAST, id "
-     "LIMIT $11::int OFFSET ($10::int - 1) * $11::int) o) "
-     "SELECT json_build_object('total', (SELECT count(*) FROM f), "
-     "'page', $10::int, 'page_size', $11::int, "
-     "'results', (SELECT coalesce(json_agg(" CMS_APP_JSON("p")
-     " ORDER BY p.ord), '[]') FROM p))::text"},
+     "AND " CMS_SCOPE(
+         "c.provider",
+         "$12") "), "
+                /* A top-N sort of the page, not a numbering of every row: 6 ms
+                 * instead of 10 with 5,000 courses. */
+                "p AS (SELECT o.*, row_number() OVER () AS ord FROM (SELECT * "
+                "FROM f ORDER BY "
+                "CASE WHEN $2::text = 'asc' THEN sk_t END ASC NULLS LAST, "
+                "CASE WHEN $2::text = 'desc' THEN sk_t END DESC NULLS LAST, "
+                "CASE WHEN $2::text = 'asc' THEN sk_n END ASC NULLS LAST, "
+                "CASE WHEN $2::text = 'desc' THEN sk_n END DESC NULLS LAST, "
+                "CASE WHEN $2::text = 'asc' THEN sk_d END ASC NULLS LAST, "
+                "CASE WHEN $2::text = 'desc' THEN sk_d END DESC NULLS LAST, id "
+                "LIMIT $11::int OFFSET ($10::int - 1) * $11::int) o) "
+                "SELECT json_build_object('total', (SELECT count(*) FROM f), "
+                "'page', $10::int, 'page_size', $11::int, "
+                "'results', (SELECT coalesce(json_agg(" CMS_APP_JSON(
+                    "p") " ORDER BY p.ord), '[]') FROM p))::text"},
     /*
      * Publish or create: one transaction making the course, its dates
      * and tags.  Keyed by source_ref, so a retried publish updates the
@@ -925,8 +1034,8 @@ const struct sql_stmt sql_stmts[] = {
      "c AS (INSERT INTO courses (source_ref, name, provider, url, cost, "
      "cost_varies, level_id, format_id, spider_name, is_manually_added, "
      "is_ongoing, cpd_state, cpd_points) "
-     "SELECT coalesce($1::text, 'manual:' || gen_random_uuid()), "
-     CMS_APP_VALUES " FROM n "
+     "SELECT coalesce($1::text, 'manual:' || "
+     "gen_random_uuid()), " CMS_APP_VALUES " FROM n "
      "ON CONFLICT (source_ref) DO UPDATE SET name = EXCLUDED.name, "
      "provider = EXCLUDED.provider, url = EXCLUDED.url, "
      "cost = EXCLUDED.cost, cost_varies = EXCLUDED.cost_varies, "
@@ -948,16 +1057,21 @@ const struct sql_stmt sql_stmts[] = {
      "is_ongoing = coalesce((n.j->>'is_ongoing')::boolean, false), "
      "cpd_state = n.j->>'cpd_state', "
      "cpd_points = (n.j->>'cpd_points')::numeric, updated_at = now() "
-     "FROM n WHERE c.id = $1::bigint AND " CMS_SCOPE("c.provider", "$3")
-     " AND " CMS_VERSION("c.updated_at") " = $5::text"
-     " RETURNING c.id), " CMS_APP_CHILDREN
-     "SELECT c.id, pg_notify('lifted_courses', "
-     "pg_current_wal_lsn()::text) FROM c"},
+     "FROM n WHERE c.id = $1::bigint AND " CMS_SCOPE(
+         "c.provider",
+         "$3") " AND " CMS_VERSION("c.updated_at") " = $5::text"
+                                                   " RETURNING "
+                                                   "c.id), " CMS_APP_CHILDREN
+                                                   "SELECT c.id, "
+                                                   "pg_notify('lifted_courses',"
+                                                   " "
+                                                   "pg_current_wal_lsn()::text)"
+                                                   " FROM c"},
     {"cms_app_courses.delete", "cms_app_courses", SQL_WRITE,
-     "WITH d AS (DELETE FROM courses c WHERE c.id = $1::bigint AND "
-     CMS_SCOPE("c.provider", "$2") " RETURNING c.id) "
-     "SELECT d.id, pg_notify('lifted_courses', "
-     "pg_current_wal_lsn()::text) FROM d"},
+     "WITH d AS (DELETE FROM courses c WHERE c.id = $1::bigint AND " CMS_SCOPE(
+         "c.provider", "$2") " RETURNING c.id) "
+                             "SELECT d.id, pg_notify('lifted_courses', "
+                             "pg_current_wal_lsn()::text) FROM d"},
     /* Unpublish (archive, back to review): idempotent by source_ref. */
     {"cms_app_courses.unpublish", "cms_app_courses", SQL_WRITE,
      "WITH d AS (DELETE FROM courses WHERE source_ref = $1::text "
@@ -968,6 +1082,129 @@ const struct sql_stmt sql_stmts[] = {
      "SELECT coalesce(json_agg(json_build_array(substr(source_ref, 5)"
      "::bigint, id) ORDER BY id), '[]')::text FROM courses "
      "WHERE source_ref ~ '^cms:[0-9]{1,18}$'"},
+    /*
+     * Scraper jobs (cms_server/scrapers.c, docs/scraper-jobs.md).  A
+     * live job whose lease passed belongs to a dead process: failed
+     * before every listing, so a crash never blocks its spider.
+     */
+    {"scrapers.expire", "cms_scrapers", SQL_WRITE,
+     "UPDATE scraper_jobs SET state = 'failed', ended_at = now(), "
+     "error = 'lease expired: the scraper process died or never started' "
+     "WHERE state IN ('queued', 'running') AND lease_until < now()"},
+    /* $1 a JSON array of spider names, in the order to list them. */
+    {"scrapers.list", "cms_scrapers", SQL_READ,
+     "SELECT json_build_object('spiders', coalesce(json_agg("
+     "json_build_object('name', x.s, 'last_job', (SELECT " SCR_JOB_JSON(
+         "j") " FROM scraper_jobs j WHERE j.spider = x.s ORDER BY j.id DESC "
+              "LIMIT 1)) ORDER BY x.o), '[]'))::text "
+              "FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY x(s, "
+              "o)"},
+    /* A queued job; the scraper it spawns must claim it within 30 s. */
+    {"scrapers.start", "cms_scrapers", SQL_WRITE,
+     "WITH j AS (INSERT INTO scraper_jobs (spider, created_by, "
+     "lease_until) VALUES ($1, $2::bigint, now() + interval '30 s') "
+     "RETURNING *) SELECT j.id, " SCR_JOB_JSON("j") "::text FROM j"},
+    {"scrapers.spawn_failed", "cms_scrapers", SQL_WRITE,
+     "UPDATE scraper_jobs SET state = 'failed', ended_at = now(), "
+     "error = left($2, 2000) WHERE id = $1::bigint AND state = 'queued'"},
+    /* $2: only log lines after this number (live polling). */
+    {"scrapers.job", "cms_scrapers", SQL_READ,
+     "SELECT json_build_object('job', " SCR_JOB_JSON(
+         "j") ", "
+              "'log', (SELECT coalesce(json_agg(json_build_object('n', l.n, "
+              "'at', " CMS_ISO("l.at") ", 'level', l.level, "
+                                       "'message', l.message) ORDER BY l.n), "
+                                       "'[]') FROM (SELECT * FROM "
+                                       "scraper_job_log WHERE job_id = j.id "
+                                       "AND n > $2::int ORDER BY n "
+                                       "LIMIT 200) l))::text FROM scraper_jobs "
+                                       "j WHERE j.id = $1::bigint"},
+    /* A queued job is cancelled at once (its scraper then finds nothing
+     * to claim); a running one is asked to stop. */
+    {"scrapers.cancel", "cms_scrapers", SQL_WRITE,
+     "UPDATE scraper_jobs SET cancel_requested = true, "
+     "state = CASE WHEN state = 'queued' THEN 'cancelled' ELSE state END, "
+     "ended_at = CASE WHEN state = 'queued' THEN now() END "
+     "WHERE id = $1::bigint AND state IN ('queued', 'running') "
+     "RETURNING spider"},
+    {"scrapers.job_exists", "cms_scrapers", SQL_READ,
+     "SELECT state FROM scraper_jobs WHERE id = $1::bigint"},
+    {"scrapers.proposals", "cms_scrapers", SQL_READ,
+     "SELECT json_build_object('proposals', coalesce(json_agg("
+     "json_build_object('id', p.id, 'job_id', p.job_id, "
+     "'scraped_course_id', p.scraped_course_id, "
+     "'app_course_id', p.app_course_id, 'spider', s.spider_name, "
+     "'url', s.source_url, 'current', json_build_object('name', s.name, "
+     "'dates', s.dates, 'cpd_state', s.cpd_state, "
+     "'cpd_points', s.cpd_points, 'level', s.scraped_level), "
+     "'proposed', p.proposed, 'created_at', " CMS_ISO(
+         "p.created_at") ") ORDER BY p.id DESC), '[]'))::text "
+                         "FROM scraper_proposals p JOIN scraped_courses s "
+                         "ON s.id = p.scraped_course_id WHERE p.state = "
+                         "'proposed'"},
+    {"scrapers.proposal_get", "cms_scrapers", SQL_READ,
+     "SELECT p.app_course_id, p.proposed::text, p.scraped_course_id "
+     "FROM scraper_proposals p WHERE p.id = $1::bigint "
+     "AND p.state = 'proposed'"},
+    /* $2 'applied' or 'dismissed'.  Applying copies the values to the
+     * scraped row (the next run compares with them) and closes older
+     * open proposals of the same course. */
+    {"scrapers.proposal_decide", "cms_scrapers", SQL_WRITE,
+     "WITH p AS (UPDATE scraper_proposals SET state = $2, "
+     "decided_at = now(), decided_by = $3::bigint WHERE id = $1::bigint "
+     "AND state = 'proposed' RETURNING *), "
+     "o AS (UPDATE scraper_proposals q SET state = 'dismissed', "
+     "decided_at = now(), decided_by = $3::bigint FROM p "
+     "WHERE $2 = 'applied' AND q.scraped_course_id = p.scraped_course_id "
+     "AND q.state = 'proposed' AND q.id <> p.id), "
+     "s AS (UPDATE scraped_courses s SET "
+     "name = coalesce(p.proposed->>'name', s.name), "
+     "dates = coalesce(p.proposed->'dates', s.dates), "
+     "cpd_state = p.proposed->>'cpd_state', "
+     "cpd_points = (p.proposed->>'cpd_points')::numeric, "
+     "scraped_level = p.proposed->>'level', updated_at = now() FROM p "
+     "WHERE $2 = 'applied' AND s.id = p.scraped_course_id) "
+     "SELECT p.id FROM p"},
+    /*
+     * A proposed refresh applied to the published course (as
+     * cms_publisher): name, CPD, level (by name; kept when the App has
+     * no such level) and dates, with the NOTIFY the App's workers
+     * refresh on.  Category tags and the rest are untouched.  $3 tz.
+     */
+    {"scrapers_app.refresh", "cms_app_courses", SQL_WRITE,
+     "WITH n AS (SELECT $2::jsonb AS j, $3::text AS tz), "
+     "c AS (UPDATE courses c SET name = coalesce(n.j->>'name', c.name), "
+     "cpd_state = n.j->>'cpd_state', "
+     "cpd_points = (n.j->>'cpd_points')::numeric, "
+     "level_id = coalesce((SELECT l.id FROM levels l "
+     "WHERE lower(l.name) = lower(n.j->>'level')), c.level_id), "
+     "updated_at = now() FROM n WHERE c.id = $1::bigint RETURNING c.id), "
+     "nd AS (SELECT DISTINCT ON (s) s, e FROM (SELECT " CMS_TS(
+         "x->>'start'") " AS s, " CMS_TS("x->>'end'") " AS e "
+                                                      "FROM n, "
+                                                      "jsonb_array_elements(n."
+                                                      "j->'dates') x) y ORDER "
+                                                      "BY s), "
+                                                      "dd AS (DELETE FROM "
+                                                      "course_dates d USING c "
+                                                      "WHERE d.course_id = "
+                                                      "c.id "
+                                                      "AND d.start_at NOT IN "
+                                                      "(SELECT s FROM nd)), "
+                                                      "di AS (INSERT INTO "
+                                                      "course_dates "
+                                                      "(course_id, start_at, "
+                                                      "end_at) "
+                                                      "SELECT c.id, nd.s, nd.e "
+                                                      "FROM c, nd ON CONFLICT "
+                                                      "(course_id, start_at) "
+                                                      "DO UPDATE SET end_at = "
+                                                      "EXCLUDED.end_at) "
+                                                      "SELECT c.id, "
+                                                      "pg_notify('lifted_"
+                                                      "courses', "
+                                                      "pg_current_wal_lsn()::"
+                                                      "text) FROM c"},
 };
 
 const size_t sql_nstmts = sizeof(sql_stmts) / sizeof(sql_stmts[0]);

@@ -11,7 +11,6 @@ import { Redirect } from './components/Redirect.jsx';
 import { LoadError, Loading } from './components/Status.jsx';
 import { Account } from './screens/Account.jsx';
 import { Audit } from './screens/Audit.jsx';
-import { ComingSoon } from './screens/ComingSoon.jsx';
 import { CourseDetail } from './screens/CourseDetail.jsx';
 import { Courses } from './screens/Courses.jsx';
 import { Dashboard } from './screens/Dashboard.jsx';
@@ -22,6 +21,8 @@ import { GroupDetail } from './screens/GroupDetail.jsx';
 import { Groups } from './screens/Groups.jsx';
 import { Login } from './screens/Login.jsx';
 import { NotFound } from './screens/NotFound.jsx';
+import { ScraperJob } from './screens/ScraperJob.jsx';
+import { Scrapers } from './screens/Scrapers.jsx';
 import { UserDetail } from './screens/UserDetail.jsx';
 import { Users } from './screens/Users.jsx';
 
@@ -57,7 +58,8 @@ function screenFor(path) {
     if (s.length === 1) return <FrameworkImport />;
     break;
   case 'scrapers':
-    if (s.length === 1) return <ComingSoon title="Scrapers" />;
+    if (s.length === 1) return <Scrapers />;
+    if (s.length === 3 && s[1] === 'jobs') return <ScraperJob key={s[2]} id={s[2]} />;
     break;
   default:
   }
@@ -90,6 +92,7 @@ function SiteHeader({ me, full }) {
             <ul className="nav">
               {(hasPermission(me, 'courses.edit') || hasPermission(me, 'courses.publish')) && <li><Link href={`${BASE}/courses`}>Courses</Link></li>}
               {hasPermission(me, 'framework.import') && <li><Link href={`${BASE}/framework`}>Framework</Link></li>}
+              {hasPermission(me, 'scrapers.run') && <li><Link href={`${BASE}/scrapers`}>Scrapers</Link></li>}
               {hasPermission(me, 'users.manage') && <li><Link href={`${BASE}/users`}>Users</Link></li>}
               {hasPermission(me, 'users.manage') && <li><Link href={`${BASE}/groups`}>Groups</Link></li>}
               {hasPermission(me, 'audit.view') && <li><Link href={`${BASE}/audit`}>Audit log</Link></li>}

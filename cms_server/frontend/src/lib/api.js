@@ -240,4 +240,14 @@ export const api = {
   discardSheets: () => post('framework/discard', {}),
   checkFramework: () => post('framework/check', {}),
   applyFramework: () => post('framework/apply', {}),
+
+  // Scrapers (docs/scraper-jobs.md): the answers are read by
+  // lib/scrapers.js, which accepts the shapes the server may use.
+  scrapers: (opts) => get('scrapers', {}, opts),
+  startScrape: (spider) => post('scrapers/start', { spider }),
+  scrapeJob: (id, since, opts) => get('scrapers/job', { id, since }, opts),
+  cancelScrape: (id) => post('scrapers/cancel', { id }),
+  proposals: (opts) => get('scrapers/proposals', {}, opts),
+  applyProposal: (id) => post('scrapers/proposals/apply', { id }),
+  dismissProposal: (id) => post('scrapers/proposals/dismiss', { id }),
 };

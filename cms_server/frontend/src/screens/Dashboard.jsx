@@ -13,7 +13,7 @@ const TILES = [
   { href: '/cms/courses', permission: ['courses.edit', 'courses.publish'], title: 'Review queue', text: 'Scraped courses to check, edit, publish or dismiss; possible duplicates flagged.' },
   { href: '/cms/courses/published', permission: ['courses.edit', 'courses.publish'], title: 'Published courses', text: 'The courses on the App: search, edit, delete, or add one by hand.' },
   { href: '/cms/framework', permission: 'framework.import', title: 'Framework import', text: 'Upload the framework sheets, check them against the live framework, apply.' },
-  { href: '/cms/scrapers', title: 'Scrapers', text: 'The spiders and their jobs.' },
+  { href: '/cms/scrapers', permission: 'scrapers.run', title: 'Scrapers', text: 'Run the spiders, follow their jobs, apply refreshes of published courses.' },
 ];
 
 export function Dashboard() {
