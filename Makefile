@@ -65,7 +65,8 @@ APP_FE     = app_server/frontend
 APP_FE_SRC = $(shell find $(APP_FE)/src $(APP_FE)/public -type f 2>/dev/null) \
              $(APP_FE)/index.html $(APP_FE)/vite.config.js \
              $(APP_FE)/package.json $(APP_FE)/package-lock.json \
-             $(APP_FE)/scripts/compress.mjs scripts/terms
+             $(APP_FE)/scripts/compress.mjs scripts/terms \
+             $(shell find shared/web -type f 2>/dev/null)
 
 $(BUILD)/static/app/index.html: $(APP_FE_SRC)
 	@test -x $(APP_FE)/node_modules/.bin/vite || \
@@ -86,7 +87,8 @@ CMS_FE     = cms_server/frontend
 CMS_FE_SRC = $(shell find $(CMS_FE)/src $(CMS_FE)/public -type f 2>/dev/null) \
              $(CMS_FE)/index.html $(CMS_FE)/vite.config.js \
              $(CMS_FE)/package.json $(CMS_FE)/package-lock.json \
-             $(APP_FE)/scripts/compress.mjs
+             $(APP_FE)/scripts/compress.mjs \
+             $(shell find shared/web -type f 2>/dev/null)
 
 $(BUILD)/static/cms/cms/index.html: $(CMS_FE_SRC) $(BUILD)/static/app/index.html
 	@test -x $(CMS_FE)/node_modules/.bin/vite || \

@@ -1,54 +1,15 @@
-// A small History-API router for the CMS under /cms/. The server answers
-// every extension-less path under /cms/ with cms/index.html, so each
-// screen has a real URL that survives a reload and the back button.
-import { useEffect, useState } from 'preact/hooks';
+// The CMS's router: the shared History-API router (shared/web/router.jsx)
+// under /cms/. The server answers every extension-less path under /cms/
+// with cms/index.html.
+import { segments as segmentsUnder } from '../../../../shared/web/router.jsx';
+
+export { Link, navigate, usePath, useSearch } from '../../../../shared/web/router.jsx';
 
 export const BASE = '/cms';
 
-const listeners = new Set();
-
-function current() {
-  return window.location.pathname.replace(/\/{2,}/g, '/');
-}
-
-export function navigate(path, { replace = false } = {}) {
-  if (path === current() + window.location.search) return;
-  if (replace) window.history.replaceState(null, '', path);
-  else {
-    window.history.pushState(null, '', path);
-    window.scrollTo(0, 0);
-  }
-  for (const fn of listeners) fn(current());
-}
-
-window.addEventListener('popstate', () => {
-  for (const fn of listeners) fn(current());
-});
-
-// The query string, for screens that keep their state there.
-export function useSearch() {
-  const [search, setSearch] = useState(window.location.search);
-  useEffect(() => {
-    const fn = () => setSearch(window.location.search);
-    listeners.add(fn);
-    return () => listeners.delete(fn);
-  }, []);
-  return search;
-}
-
-export function usePath() {
-  const [path, setPath] = useState(current);
-  useEffect(() => {
-    listeners.add(setPath);
-    return () => listeners.delete(setPath);
-  }, []);
-  return path;
-}
-
 // Splits "/cms/users/ann" into ["users", "ann"] (without the base).
 export function segments(path) {
-  const rest = path.startsWith(`${BASE}/`) ? path.slice(BASE.length) : path === BASE ? '/' : path;
-  return rest.split('/').filter(Boolean).map(decodeURIComponent);
+  return segmentsUnder(path, BASE);
 }
 
 // A same-origin path to return to after login ("/cms/users", "/courses");
@@ -56,15 +17,4 @@ export function segments(path) {
 export function safeNext(next) {
   if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.includes('\\')) return `${BASE}/`;
   return next;
-}
-
-// A link inside the CMS that navigates without reloading the page; a
-// modified click (new tab, ...) is left to the browser.
-export function Link({ href, children, ...rest }) {
-  const onClick = (e) => {
-    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
-    e.preventDefault();
-    navigate(href);
-  };
-  return <a href={href} onClick={onClick} {...rest}>{children}</a>;
 }
