@@ -9,14 +9,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 
-import { Stack, binPath, cleanEnv, run } from '../integration/lib/stack.mjs';
-import { CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, screenshot } from './lib/browser.mjs';
-
-const require = createRequire(import.meta.url);
+import { Stack } from '../integration/lib/stack.mjs';
+import { DESKTOP, PHONE } from './lib/browser.mjs';
+import {
+  createUser as cmsCreateUser, launchChromium, newPage as cmsNewPage, noProblems, noSidewaysScroll, shots, signIn,
+  waitHeading,
+} from './lib/cms.mjs';
 
 // Its own block of ports: app.test.mjs uses offset 0.
 const STACK_OFFSET = 1;
@@ -53,22 +52,12 @@ export function totp(secret, step = Math.floor(Date.now() / 30_000)) {
 
 // --- set-up -------------------------------------------------------------------
 
-function createUser(username, password) {
-  const file = path.join(stack.tmpDir('lifted-cms-pw-'), 'pw');
-  writeFileSync(file, `${password}\n`, { mode: 0o600 });
-  const r = run(binPath('cms'), ['createsuperuser', '--username', username, '--password-file', file], {
-    env: cleanEnv(stack.env), timeoutMs: 60_000,
-  });
-  assert.equal(r.status, 0, `createsuperuser ${username}: ${r.stdout}${r.stderr}`);
-}
-
 before(async () => {
   stack = new Stack(STACK_OFFSET);
   await stack.up();
   cms = `http://127.0.0.1:${stack.ports.cms}`;
   appUrl = `http://127.0.0.1:${stack.ports.app}`;
-  const { chromium } = require('playwright-core');
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -76,66 +65,20 @@ after(async () => {
   if (stack) await stack.down();
 });
 
-// A fresh browser context (own cookies) on base. Console errors, page
-// errors and CSP violations are collected in page.problems; a failed
-// resource load is left out (a 401 from /cms/api/me when signed out, the
-// wrong passwords the tests type on purpose).
-async function newPage(viewport = PHONE, base = cms) {
-  const context = await browser.newContext({ viewport, baseURL: base, serviceWorkers: 'block' });
-  const page = await context.newPage();
-  page.problems = [];
-  page.on('console', (m) => {
-    if (m.type() !== 'error') return;
-    if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) return;
-    page.problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
-  page.setDefaultTimeout(10_000);
-  return page;
-}
-
-function noProblems(page) {
-  assert.deepEqual(page.problems, [], 'console errors or CSP violations');
-}
-
 async function heading(page) {
   return (await page.locator('h1').innerText()).trim();
-}
-
-async function waitHeading(page, text) {
-  await page.locator('h1', { hasText: text }).waitFor();
-}
-
-// Screenshots at 375 px and 1280 px (build/screenshots/cms-NAME-WIDTH.png);
-// the page keeps its own size afterwards. Each width is checked for
-// sideways scrolling.
-async function shots(page, name) {
-  const own = page.viewportSize();
-  for (const vp of [PHONE, DESKTOP]) {
-    await page.setViewportSize(vp);
-    await noSidewaysScroll(page);
-    await screenshot(page, name);
-  }
-  await page.setViewportSize(own);
-}
-
-async function noSidewaysScroll(page) {
-  const w = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  assert.ok(w <= 0, `page scrolls sideways by ${w}px`);
-}
-
-async function signIn(page, username, password) {
-  await page.goto('/cms/login');
-  await waitHeading(page, 'Sign in');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
 async function signOut(page) {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await waitHeading(page, 'Sign in');
 }
+
+// Shared set-up: ./lib/cms.mjs. Here a page gets 10 s and a failed load
+// with any 4xx is no problem (a 401 from /cms/api/me when signed out, the
+// wrong passwords the tests type on purpose).
+const createUser = (username, password) => cmsCreateUser(stack, username, password);
+const newPage = (viewport = PHONE, base = cms) => cmsNewPage(browser, { viewport, baseURL: base, timeout: 10_000 });
 
 // --- tests --------------------------------------------------------------------
 

@@ -6,14 +6,15 @@
 // renders. Screenshots: build/screenshots/cms-courses-*-{375,1280}.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 
-import { REPO, Stack, binPath, cleanEnv, run, sleep } from '../integration/lib/stack.mjs';
-import { CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, screenshot } from './lib/browser.mjs';
-
-const require = createRequire(import.meta.url);
+import { REPO, Stack, sleep } from '../integration/lib/stack.mjs';
+import { DESKTOP, PHONE, settled } from './lib/browser.mjs';
+import {
+  createUser as cmsCreateUser, launchChromium, newPage as cmsNewPage, noProblems, psql as cmsPsql,
+  shots as cmsShots, signIn as cmsSignIn, waitHeading,
+} from './lib/cms.mjs';
 
 // Its own block of ports: app.test.mjs uses offset 0, cms.test.mjs 1, the
 // integration files 0-2, 6-10, 13, 15, 16.
@@ -27,21 +28,6 @@ let browser;
 let cms;
 let appUrl;
 let ids = {};
-
-function psql(which, sql) {
-  const r = stack.psql(which, sql);
-  assert.equal(r.status, 0, `psql ${which}: ${r.stdout}${r.stderr}`);
-  return r.stdout.trim();
-}
-
-function createUser(username, password) {
-  const file = path.join(stack.tmpDir('lifted-cms-pw-'), 'pw');
-  writeFileSync(file, `${password}\n`, { mode: 0o600 });
-  const r = run(binPath('cms'), ['createsuperuser', '--username', username, '--password-file', file], {
-    env: cleanEnv(stack.env), timeoutMs: 60_000,
-  });
-  assert.equal(r.status, 0, `createsuperuser ${username}: ${r.stdout}${r.stderr}`);
-}
 
 // A scraped row as a spider would leave it, with ids of the App's lists.
 function seedScraped({ name, provider, cost = 'NULL', source }) {
@@ -67,8 +53,7 @@ before(async () => {
   // Same name and start date from another provider: a likely duplicate.
   ids.duplicate = seedScraped({ name: 'Browser contract drafting', provider: 'Browser Other Provider', cost: '90', source: 'c' });
   ids.invalid = seedScraped({ name: 'Browser evidence workshop', provider: 'Browser Law Academy', cost: '80', source: 'b' });
-  const { chromium } = require('playwright-core');
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -76,62 +61,17 @@ after(async () => {
   if (stack) await stack.down();
 });
 
-// A fresh context (own cookies). Console errors, page errors and CSP
-// violations are collected; a 4xx answer the test provokes on purpose
-// (a validation error) is not a problem.
-async function newPage(viewport = PHONE) {
-  const context = await browser.newContext({ viewport, baseURL: cms, serviceWorkers: 'block' });
-  const page = await context.newPage();
-  page.problems = [];
-  page.on('console', (m) => {
-    if (m.type() !== 'error') return;
-    if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) return;
-    page.problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
-  page.setDefaultTimeout(15_000);
-  return page;
-}
-
-function noProblems(page) {
-  assert.deepEqual(page.problems, [], 'console errors or CSP violations');
-}
-
-async function waitHeading(page, text) {
-  await page.locator('h1', { hasText: text }).waitFor();
-}
-
-async function noSidewaysScroll(page) {
-  const w = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  assert.ok(w <= 0, `page scrolls sideways by ${w}px`);
-}
-
-// Screenshots at 375 px and 1280 px, each checked for sideways scrolling,
-// and once at 320 px without a screenshot.
-async function shots(page, name) {
-  const own = page.viewportSize();
-  await page.setViewportSize({ width: 320, height: 700 });
-  await noSidewaysScroll(page);
-  for (const vp of [PHONE, DESKTOP]) {
-    await page.setViewportSize(vp);
-    await noSidewaysScroll(page);
-    await screenshot(page, name);
-  }
-  await page.setViewportSize(own);
-}
+// Shared set-up: ./lib/cms.mjs. A failed load with any 4xx is no problem
+// (a validation error the test provokes on purpose).
+const psql = (which, sql) => cmsPsql(stack, which, sql);
+const createUser = (username, password) => cmsCreateUser(stack, username, password);
+const newPage = (viewport = PHONE) => cmsNewPage(browser, { viewport, baseURL: cms, timeout: 15_000 });
+// Checked also at 320 px.
+const shots = (page, name) => cmsShots(page, name, { narrow: true });
 
 async function signIn(page) {
-  await page.goto('/cms/login');
-  await waitHeading(page, 'Sign in');
-  await page.getByLabel('Username').fill(USER);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await cmsSignIn(page, USER, PASSWORD);
   await waitHeading(page, 'Dashboard');
-}
-
-async function settled(page) {
-  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]')
-    && !document.querySelector('p.status[role="status"]'));
 }
 
 async function appBrowse(q) {

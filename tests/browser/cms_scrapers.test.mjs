@@ -9,15 +9,14 @@
 // Screenshots: build/screenshots/cms-scrapers-*-{375,1280}.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 
-import { Stack, binPath, cleanEnv, run, sleep } from '../integration/lib/stack.mjs';
-import { CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, screenshot } from './lib/browser.mjs';
-
-const require = createRequire(import.meta.url);
+import { Stack, sleep } from '../integration/lib/stack.mjs';
+import { DESKTOP, PHONE } from './lib/browser.mjs';
+import {
+  createUser as cmsCreateUser, launchChromium, newPage as cmsNewPage, noProblems, psql as cmsPsql,
+  shots as cmsShots, signIn as cmsSignIn, waitHeading,
+} from './lib/cms.mjs';
 
 // Its own block of ports: app.test.mjs uses offset 0, cms.test.mjs 1,
 // cms_courses.test.mjs 4, the integration files 0-2, 6-10, 13, 15, 16.
@@ -92,68 +91,17 @@ function startFixture() {
 
 // --- helpers ------------------------------------------------------------------
 
-function psql(which, sql) {
-  const r = stack.psql(which, sql);
-  assert.equal(r.status, 0, `psql ${which}: ${r.stdout}${r.stderr}`);
-  return r.stdout.trim();
-}
-
-function createUser(username, password) {
-  const file = path.join(stack.tmpDir('lifted-cms-pw-'), 'pw');
-  writeFileSync(file, `${password}\n`, { mode: 0o600 });
-  const r = run(binPath('cms'), ['createsuperuser', '--username', username, '--password-file', file], {
-    env: cleanEnv(stack.env), timeoutMs: 60_000,
-  });
-  assert.equal(r.status, 0, `createsuperuser ${username}: ${r.stdout}${r.stderr}`);
-}
-
-async function newPage(viewport = PHONE) {
-  const context = await browser.newContext({ viewport, baseURL: cms, serviceWorkers: 'block' });
-  const page = await context.newPage();
-  page.problems = [];
-  page.on('console', (m) => {
-    if (m.type() !== 'error') return;
-    // The 401 of the login page's session check, the 409 the test
-    // provokes on purpose.
-    if (/^Failed to load resource: the server responded with a status of 40[19]/.test(m.text())) return;
-    page.problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
-  page.setDefaultTimeout(15_000);
-  return page;
-}
-
-function noProblems(page) {
-  assert.deepEqual(page.problems, [], 'console errors or CSP violations');
-}
-
-async function waitHeading(page, text) {
-  await page.locator('h1', { hasText: text }).waitFor();
-}
-
-async function noSidewaysScroll(page) {
-  const w = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  assert.ok(w <= 0, `page scrolls sideways by ${w}px`);
-}
-
-async function shots(page, name) {
-  const own = page.viewportSize();
-  await page.setViewportSize({ width: 320, height: 700 });
-  await noSidewaysScroll(page);
-  for (const vp of [PHONE, DESKTOP]) {
-    await page.setViewportSize(vp);
-    await noSidewaysScroll(page);
-    await screenshot(page, name);
-  }
-  await page.setViewportSize(own);
-}
+// Shared set-up: ./lib/cms.mjs. A failed load is no problem only for the
+// 401 of the login page's session check and the 409 the test provokes on
+// purpose.
+const psql = (which, sql) => cmsPsql(stack, which, sql);
+const createUser = (username, password) => cmsCreateUser(stack, username, password);
+const newPage = (viewport = PHONE) => cmsNewPage(browser, { viewport, baseURL: cms, timeout: 15_000, expected: /40[19]/ });
+// Checked also at 320 px.
+const shots = (page, name) => cmsShots(page, name, { narrow: true });
 
 async function signIn(page) {
-  await page.goto('/cms/login');
-  await waitHeading(page, 'Sign in');
-  await page.getByLabel('Username').fill(USER);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await cmsSignIn(page, USER, PASSWORD);
   await waitHeading(page, 'Dashboard');
 }
 
@@ -219,8 +167,7 @@ before(async () => {
   });
   cms = `http://127.0.0.1:${server.port}`;
   createUser(USER, PASSWORD);
-  const { chromium } = require('playwright-core');
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -10,10 +10,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 
-import { Stack, run, binPath, cleanEnv, get } from './lib/stack.mjs';
+import { Stack, get } from './lib/stack.mjs';
+import { Client as CmsClient, createSuperuser, login as cmsLogin, newStaff as cmsNewStaff } from './lib/cms.mjs';
 
 const stack = new Stack(13);
 let CMS;
@@ -24,76 +23,19 @@ let admin; // the logged-in superuser's client
 
 // --- a logged-in client ---------------------------------------------------------
 
-class Client {
-  constructor(port) {
-    this.port = port;
-    this.cookie = null;
-    this.csrf = null;
-  }
-
-  headers(extra = {}) {
-    const h = { ...extra };
-    if (this.cookie) h.Cookie = this.cookie;
-    return h;
-  }
-
-  keepCookie(r) {
-    for (const c of r.headers.getSetCookie?.() ?? []) {
-      const m = /^([^=]+)=([^;]*)/.exec(c);
-      if (!m) continue;
-      this.cookie = m[2] === '' ? null : `${m[1]}=${m[2]}`;
-    }
-  }
-
-  async get(p) {
-    const r = await get(this.port, p, { headers: this.headers() });
-    this.keepCookie(r);
-    return r;
-  }
-
-  async post(p, body, { csrf = true, raw = false } = {}) {
-    const h = this.headers({ 'Content-Type': 'application/json' });
-    if (csrf && this.csrf) h['X-CSRF-Token'] = this.csrf;
-    const r = await get(this.port, p, {
-      method: 'POST', headers: h, body: raw ? body : JSON.stringify(body),
-    });
-    this.keepCookie(r);
-    return r;
-  }
-
-  // Logs in (no TOTP) and fetches the CSRF token; returns /me.
-  async login(username, password) {
-    this.cookie = null;
-    const r = await this.post('/cms/api/login', { username, password }, { csrf: false });
-    assert.equal(r.status, 200, `login ${username}: ${r.body}`);
-    assert.equal(r.json.totp_required, false);
-    const me = await this.get('/cms/api/me');
-    assert.equal(me.status, 200, me.body);
-    this.csrf = me.json.csrf;
-    return me.json;
+// Client, login and newStaff: ./lib/cms.mjs; a login here also checks
+// that it asked for no TOTP code.
+class Client extends CmsClient {
+  login(username, password) {
+    return super.login(username, password, { noTotp: true });
   }
 }
 
-async function login(username, password) {
-  const c = new Client(CMS);
-  await c.login(username, password);
-  return c;
-}
+const login = (username, password) => cmsLogin(CMS, username, password, { ClientClass: Client });
 
 // A new account that has changed its first password, so it is a normal
 // session (an account that must change it can only do that).
-async function newStaff(username, groups) {
-  const first = `${username}-first-pass`;
-  const r = await admin.post('/cms/api/users/create', { username, password: first, groups });
-  assert.equal(r.status, 201, r.body);
-  const c = await login(username, first);
-  const pw = `${username}-steady-pass`;
-  const ch = await c.post('/cms/api/account/password', { current_password: first, new_password: pw });
-  assert.equal(ch.status, 200, ch.body);
-  c.password = pw;
-  c.id = r.json.id;
-  return c;
-}
+const newStaff = (username, groups) => cmsNewStaff(admin, username, groups, { ClientClass: Client });
 
 async function createGroup(name, permissions) {
   const r = await admin.post('/cms/api/groups/create', { name, permissions });
@@ -189,12 +131,7 @@ function totpCode(secret, t = Date.now()) {
 before(async () => {
   await stack.up();
   CMS = stack.ports.cms;
-  const dir = stack.tmpDir();
-  const pwFile = path.join(dir, 'pw');
-  writeFileSync(pwFile, `${ADMIN_PW}\n`, { mode: 0o600 });
-  const r = run(binPath('cms'), ['createsuperuser', '--username', ADMIN, '--password-file', pwFile],
-    { env: cleanEnv(stack.env) });
-  assert.equal(r.status, 0, `createsuperuser failed:\n${r.stdout}\n${r.stderr}`);
+  createSuperuser(stack, ADMIN, ADMIN_PW);
   admin = await login(ADMIN, ADMIN_PW);
 });
 

@@ -11,10 +11,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { Stack, get, run, binPath, sleep, waitFor } from './lib/stack.mjs';
+import { Stack, get, run, sleep, waitFor } from './lib/stack.mjs';
+import { createSuperuser } from './lib/cms.mjs';
 
 const stack = new Stack(7);
 let cms; // the stack's CMS port
@@ -30,14 +31,8 @@ function sql(q) {
   return r.stdout.trim();
 }
 
-function createUser(name, password) {
-  const dir = stack.tmpDir();
-  const f = path.join(dir, 'pw');
-  writeFileSync(f, `${password}\n`, { mode: 0o600 });
-  const r = run(binPath('cms'), ['createsuperuser', '--username', name, '--password-file', f],
-    { env: stack.serveEnv('cms') });
-  assert.equal(r.status, 0, `createsuperuser ${name}: ${r.stderr}`);
-}
+// Made with the CMS server's own environment.
+const createUser = (name, password) => createSuperuser(stack, name, password, { env: stack.serveEnv('cms') });
 
 const cookieOf = (res) => {
   const m = /(?:^|[\s,])lifted_cms_session=([^;]*)/.exec(res.headers.get('set-cookie') || '');

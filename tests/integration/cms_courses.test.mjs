@@ -9,10 +9,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 
-import { Stack, run, binPath, cleanEnv, get, waitFor } from './lib/stack.mjs';
+import { Stack, get, waitFor } from './lib/stack.mjs';
+import { createSuperuser, login as cmsLogin, staffWith, sqlOn, scrapedSeeder } from './lib/cms.mjs';
 
 const stack = new Stack(15);
 let CMS;
@@ -22,107 +21,15 @@ const ADMIN = 'chief';
 const ADMIN_PW = 'chief-password-123';
 let admin;
 
-class Client {
-  constructor(port) {
-    this.port = port;
-    this.cookie = null;
-    this.csrf = null;
-  }
+// Client: ./lib/cms.mjs.
+const login = (username, password) => cmsLogin(CMS, username, password);
 
-  headers(extra = {}) {
-    const h = { ...extra };
-    if (this.cookie) h.Cookie = this.cookie;
-    return h;
-  }
+const newStaff = (username, permissions, providers = []) => staffWith(admin, username, permissions, { providers });
 
-  keepCookie(r) {
-    for (const c of r.headers.getSetCookie?.() ?? []) {
-      const m = /^([^=]+)=([^;]*)/.exec(c);
-      if (!m) continue;
-      this.cookie = m[2] === '' ? null : `${m[1]}=${m[2]}`;
-    }
-  }
-
-  async get(p) {
-    const r = await get(this.port, p, { headers: this.headers() });
-    this.keepCookie(r);
-    return r;
-  }
-
-  async post(p, body) {
-    const h = this.headers({ 'Content-Type': 'application/json' });
-    if (this.csrf) h['X-CSRF-Token'] = this.csrf;
-    const r = await get(this.port, p, { method: 'POST', headers: h, body: JSON.stringify(body) });
-    this.keepCookie(r);
-    return r;
-  }
-
-  async login(username, password) {
-    this.cookie = null;
-    const r = await this.post('/cms/api/login', { username, password });
-    assert.equal(r.status, 200, `login ${username}: ${r.body}`);
-    const me = await this.get('/cms/api/me');
-    assert.equal(me.status, 200, me.body);
-    this.csrf = me.json.csrf;
-  }
-
-  // The same session against another CMS server of the stack.
-  on(port) {
-    const c = new Client(port);
-    c.cookie = this.cookie;
-    c.csrf = this.csrf;
-    return c;
-  }
-}
-
-async function login(username, password) {
-  const c = new Client(CMS);
-  await c.login(username, password);
-  return c;
-}
-
-async function newStaff(username, permissions, providers = []) {
-  const g = await admin.post('/cms/api/groups/create', { name: `${username}-group`, permissions });
-  assert.equal(g.status, 201, g.body);
-  if (providers.length > 0) {
-    const p = await admin.post('/cms/api/groups/providers', { id: g.json.id, providers });
-    assert.equal(p.status, 200, p.body);
-  }
-  const first = `${username}-first-pass`;
-  const r = await admin.post('/cms/api/users/create', { username, password: first, groups: [g.json.id] });
-  assert.equal(r.status, 201, r.body);
-  const c = await login(username, first);
-  const pw = `${username}-steady-pass`;
-  const ch = await c.post('/cms/api/account/password', { current_password: first, new_password: pw });
-  assert.equal(ch.status, 200, ch.body);
-  return c;
-}
-
-function sql(which, text) {
-  const r = stack.psql(which, text);
-  assert.equal(r.status, 0, `psql ${which}: ${r.stderr}`);
-  return r.stdout.trim();
-}
-
-const lit = (s) => `'${String(s).replace(/'/g, "''")}'`;
+const sql = (which, text) => sqlOn(stack, which, text);
 
 // A scraped row as the scraper would write it; returns its id.
-let seq = 0;
-function seed(over = {}) {
-  seq += 1;
-  const c = {
-    name: `Scraped course ${seq}`, provider: 'Law Academy', url: `https://example.org/c/${seq}`,
-    cost: 120, level_id: 1, format_id: 2, cpd_state: 'points', cpd_points: 3,
-    dates: [{ start: '2030-03-01', end: '2030-03-02' }], category_ids: [1], spider_name: 'spider_a',
-    state: 'scraped', ...over,
-  };
-  return Number(sql('cms', `INSERT INTO scraped_courses (name, provider, url, cost, level_id, format_id,
-    cpd_state, cpd_points, dates, category_ids, spider_name, source_url, state)
-    VALUES (${lit(c.name)}, ${lit(c.provider)}, ${lit(c.url)}, ${c.cost}, ${c.level_id}, ${c.format_id},
-    ${c.cpd_state ? lit(c.cpd_state) : 'NULL'}, ${c.cpd_points ?? 'NULL'}, ${lit(JSON.stringify(c.dates))},
-    ${lit(`{${c.category_ids.join(',')}}`)}, ${lit(c.spider_name)}, ${lit(c.url)}, ${lit(c.state)})
-    RETURNING id`).split('\n')[0]);
-}
+const seed = scrapedSeeder(stack, { name: 'Scraped course', url: 'https://example.org/c/', spider: 'spider_a' });
 
 const cmsState = (id) => sql('cms', `SELECT state FROM scraped_courses WHERE id = ${id}`);
 const appCount = (id) => Number(sql('app', `SELECT count(*) FROM courses WHERE source_ref = 'cms:${id}'`));
@@ -144,12 +51,7 @@ before(async () => {
   await stack.up();
   CMS = stack.ports.cms;
   APP = stack.ports.app;
-  const dir = stack.tmpDir();
-  const pwFile = path.join(dir, 'pw');
-  writeFileSync(pwFile, `${ADMIN_PW}\n`, { mode: 0o600 });
-  const r = run(binPath('cms'), ['createsuperuser', '--username', ADMIN, '--password-file', pwFile],
-    { env: cleanEnv(stack.env) });
-  assert.equal(r.status, 0, `createsuperuser failed:\n${r.stdout}\n${r.stderr}`);
+  createSuperuser(stack, ADMIN, ADMIN_PW);
   admin = await login(ADMIN, ADMIN_PW);
 });
 

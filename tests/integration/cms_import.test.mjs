@@ -9,10 +9,12 @@
 // message when that folder is absent. Malformed sheets are built here.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { Stack, REPO, run, binPath, cleanEnv, get, waitFor } from './lib/stack.mjs';
+import { Stack, REPO, get, waitFor } from './lib/stack.mjs';
+import { odsZip, esc } from './lib/ods.mjs';
+import { Client as CmsClient, createSuperuser, login as cmsLogin, staffWith, sqlOn } from './lib/cms.mjs';
 
 const stack = new Stack(16);
 const REAL = path.resolve(REPO, '..', 'shared', 'lifted-framework');
@@ -28,79 +30,22 @@ let CMS;
 let APP;
 let admin;
 
-class Client {
-  constructor(port) { this.port = port; this.cookie = null; this.csrf = null; }
-
-  headers(extra = {}) {
-    const h = { ...extra };
-    if (this.cookie) h.Cookie = this.cookie;
-    return h;
-  }
-
-  keepCookie(r) {
-    for (const c of r.headers.getSetCookie?.() ?? []) {
-      const m = /^([^=]+)=([^;]*)/.exec(c);
-      if (m) this.cookie = m[2] === '' ? null : `${m[1]}=${m[2]}`;
-    }
-  }
-
-  async get(p) {
-    const r = await get(this.port, p, { headers: this.headers() });
-    this.keepCookie(r);
-    return r;
-  }
-
-  async post(p, body, { type = 'application/json', raw = false } = {}) {
-    const h = this.headers({ 'Content-Type': type });
-    if (this.csrf) h['X-CSRF-Token'] = this.csrf;
-    const r = await get(this.port, p, {
-      method: 'POST', headers: h, body: raw ? body : JSON.stringify(body), timeoutMs: 60_000,
-    });
-    this.keepCookie(r);
-    return r;
-  }
+// Client: ./lib/cms.mjs, with POSTs given 60 s (a whole sheet's import).
+class Client extends CmsClient {
+  constructor(port) { super(port, { timeoutMs: 60_000 }); }
 
   upload(sheet, format, data) {
     return this.post(`/cms/api/framework/upload?sheet=${sheet}&format=${format}`, data,
       { type: 'application/octet-stream', raw: true });
   }
-
-  async login(username, password) {
-    this.cookie = null;
-    this.csrf = null;
-    const r = await this.post('/cms/api/login', { username, password });
-    assert.equal(r.status, 200, `login ${username}: ${r.body}`);
-    const me = await this.get('/cms/api/me');
-    assert.equal(me.status, 200, me.body);
-    this.csrf = me.json.csrf;
-    return me.json;
-  }
 }
 
-async function login(username, password) {
-  const c = new Client(CMS);
-  await c.login(username, password);
-  return c;
-}
+const login = (username, password) => cmsLogin(CMS, username, password, { ClientClass: Client });
 
 // A staff account in a new group holding only permissions.
-async function staff(username, permissions) {
-  const g = await admin.post('/cms/api/groups/create', { name: `${username}-group`, permissions });
-  assert.equal(g.status, 201, g.body);
-  const first = `${username}-first-pass`;
-  const u = await admin.post('/cms/api/users/create', { username, password: first, groups: [g.json.id] });
-  assert.equal(u.status, 201, u.body);
-  const c = await login(username, first);
-  const ch = await c.post('/cms/api/account/password', { current_password: first, new_password: `${username}-steady-pass` });
-  assert.equal(ch.status, 200, ch.body);
-  return c;
-}
+const staff = (username, permissions) => staffWith(admin, username, permissions, { ClientClass: Client });
 
-function q(which, sql) {
-  const r = stack.psql(which, sql);
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
+const q = (which, sql) => sqlOn(stack, which, sql);
 
 const staged = () => q('cms', 'SELECT count(*) FROM import_uploads');
 
@@ -125,43 +70,7 @@ function fingerprint() {
 
 // --- a minimal .ods writer (stored zip) for sheets built at test time ------
 
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(buf) {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-function zipStored(files) {
-  const locals = [];
-  const centrals = [];
-  let off = 0;
-  for (const [name, text] of files) {
-    const data = Buffer.from(text, 'utf8');
-    const nm = Buffer.from(name, 'utf8');
-    const crc = crc32(data);
-    const lh = Buffer.alloc(30);
-    lh.writeUInt32LE(0x04034b50, 0); lh.writeUInt16LE(20, 4);
-    lh.writeUInt32LE(crc, 14); lh.writeUInt32LE(data.length, 18); lh.writeUInt32LE(data.length, 22);
-    lh.writeUInt16LE(nm.length, 26);
-    const ch = Buffer.alloc(46);
-    ch.writeUInt32LE(0x02014b50, 0); ch.writeUInt16LE(20, 4); ch.writeUInt16LE(20, 6);
-    ch.writeUInt32LE(crc, 16); ch.writeUInt32LE(data.length, 20); ch.writeUInt32LE(data.length, 24);
-    ch.writeUInt16LE(nm.length, 28); ch.writeUInt32LE(off, 42);
-    locals.push(lh, nm, data);
-    centrals.push(ch, nm);
-    off += 30 + nm.length + data.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(files.length, 8); end.writeUInt16LE(files.length, 10);
-  end.writeUInt32LE(cd.length, 12); end.writeUInt32LE(off, 16);
-  return Buffer.concat([...locals, cd, end]);
-}
-const esc = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+// The zip itself (zipStored, odsZip) and esc: ./lib/ods.mjs.
 function odsOf(rows) {
   const cell = (v) => (v === '' ? '<table:table-cell/>'
     : `<table:table-cell office:value-type="string"><text:p>${esc(v)}</text:p></table:table-cell>`);
@@ -172,7 +81,7 @@ function odsOf(rows) {
     + '<office:body><office:spreadsheet><table:table table:name="Sheet1">'
     + rows.map((r) => `<table:table-row>${r.map(cell).join('')}</table:table-row>`).join('')
     + '</table:table></office:spreadsheet></office:body></office:document-content>';
-  return zipStored([['mimetype', 'application/vnd.oasis.opendocument.spreadsheet'], ['content.xml', xml]]);
+  return odsZip(xml);
 }
 
 // Uploads the sample framework's CSVs (the live framework of a new stack).
@@ -190,11 +99,7 @@ before(async () => {
   await stack.up();
   CMS = stack.ports.cms;
   APP = stack.ports.app;
-  const pwFile = path.join(stack.tmpDir(), 'pw');
-  writeFileSync(pwFile, `${ADMIN_PW}\n`, { mode: 0o600 });
-  const r = run(binPath('cms'), ['createsuperuser', '--username', ADMIN, '--password-file', pwFile],
-    { env: cleanEnv(stack.env) });
-  assert.equal(r.status, 0, `createsuperuser failed:\n${r.stdout}\n${r.stderr}`);
+  createSuperuser(stack, ADMIN, ADMIN_PW);
   admin = await login(ADMIN, ADMIN_PW);
 });
 

@@ -5,12 +5,11 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 
-import { Stack, run, binPath, cleanEnv, get, waitFor, sleep } from './lib/stack.mjs';
+import { Stack, binPath, cleanEnv, get, waitFor, sleep } from './lib/stack.mjs';
+import { Client, createSuperuser, sqlOn, lit, scrapedSeeder } from './lib/cms.mjs';
 
 const stack = new Stack(18);
 let CMS;
@@ -20,89 +19,19 @@ const ADMIN = 'jobchief';
 const ADMIN_PW = 'jobchief-password-123';
 let admin;
 
-class Client {
-  constructor(port) {
-    this.port = port;
-    this.cookie = null;
-    this.csrf = null;
-  }
-
-  headers(extra = {}) {
-    const h = { ...extra };
-    if (this.cookie) h.Cookie = this.cookie;
-    return h;
-  }
-
-  keepCookie(r) {
-    for (const c of r.headers.getSetCookie?.() ?? []) {
-      const m = /^([^=]+)=([^;]*)/.exec(c);
-      if (!m) continue;
-      this.cookie = m[2] === '' ? null : `${m[1]}=${m[2]}`;
-    }
-  }
-
-  async get(p) {
-    const r = await get(this.port, p, { headers: this.headers() });
-    this.keepCookie(r);
-    return r;
-  }
-
-  async post(p, body) {
-    const h = this.headers({ 'Content-Type': 'application/json' });
-    if (this.csrf) h['X-CSRF-Token'] = this.csrf;
-    const r = await get(this.port, p, { method: 'POST', headers: h, body: JSON.stringify(body) });
-    this.keepCookie(r);
-    return r;
-  }
-
-  async login(username, password) {
-    this.cookie = null;
-    const r = await this.post('/cms/api/login', { username, password });
-    assert.equal(r.status, 200, `login ${username}: ${r.body}`);
-    const me = await this.get('/cms/api/me');
-    assert.equal(me.status, 200, me.body);
-    this.csrf = me.json.csrf;
-  }
-}
-
-function sql(which, text) {
-  const r = stack.psql(which, text);
-  assert.equal(r.status, 0, `psql ${which}: ${r.stderr}`);
-  return r.stdout.trim();
-}
-
-const lit = (s) => `'${String(s).replace(/'/g, "''")}'`;
+// Client: ./lib/cms.mjs.
+const sql = (which, text) => sqlOn(stack, which, text);
 const scraperUrl = () => stack.env.LIFTED_SCRAPER_DATABASE_URL;
 const asScraper = (text) => stack.psqlUrl(scraperUrl(), text);
 
 // A scraped row as the scraper would write it; returns its id.
-let seq = 0;
-function seed(over = {}) {
-  seq += 1;
-  const c = {
-    name: `Job course ${seq}`, provider: 'Law Academy', url: `https://example.org/j/${seq}`,
-    cost: 120, level_id: 1, format_id: 2, cpd_state: 'points', cpd_points: 3,
-    dates: [{ start: '2030-03-01', end: '2030-03-02' }], category_ids: [1], spider_name: 'jobspider',
-    state: 'scraped', ...over,
-  };
-  return Number(sql('cms', `INSERT INTO scraped_courses (name, provider, url, cost, level_id, format_id,
-    cpd_state, cpd_points, dates, category_ids, spider_name, source_url, state)
-    VALUES (${lit(c.name)}, ${lit(c.provider)}, ${lit(c.url)}, ${c.cost}, ${c.level_id}, ${c.format_id},
-    ${lit(c.cpd_state)}, ${c.cpd_points}, ${lit(JSON.stringify(c.dates))},
-    ${lit(`{${c.category_ids.join(',')}}`)}, ${lit(c.spider_name)}, ${lit(c.url)}, ${lit(c.state)})
-    RETURNING id`).split('\n')[0]);
-}
+const seed = scrapedSeeder(stack, { name: 'Job course', url: 'https://example.org/j/', spider: 'jobspider' });
 
 before(async () => {
   await stack.up();
   CMS = stack.ports.cms;
   APP = stack.ports.app;
-  const dir = stack.tmpDir();
-  const pwFile = path.join(dir, 'pw');
-  writeFileSync(pwFile, `${ADMIN_PW}\n`, { mode: 0o600 });
-  const r = run(binPath('cms'), ['createsuperuser', '--username', ADMIN, '--password-file', pwFile],
-    { env: cleanEnv(stack.env) });
-  assert.equal(r.status, 0, `createsuperuser failed:\n${r.stdout}\n${r.stderr}`);
+  createSuperuser(stack, ADMIN, ADMIN_PW);
   admin = new Client(CMS);
   await admin.login(ADMIN, ADMIN_PW);
 });
