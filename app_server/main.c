@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "app_api.h"
+#include "app_cache.h"
 #include "cli.h"
 #include "http.h"
 #include "import_cmd.h"
@@ -29,6 +30,13 @@
 #endif
 
 static struct settings settings;
+
+/* Ready once the framework and courses are in this worker's memory. */
+static int
+app_worker_loaded(void)
+{
+	return (app_cache_get() != NULL);
+}
 
 static int
 app_worker_init(struct worker *w)
@@ -49,6 +57,7 @@ app_worker_init(struct worker *w)
 	/* The framework and course API, answered from the worker's cache. */
 	if (app_api_mount(w) != 0)
 		return (-1);
+	service_get()->ready = app_worker_loaded;
 	return (0);
 }
 

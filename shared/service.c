@@ -45,6 +45,10 @@ health_readyz(struct http_request *req)
 {
 	struct service *svc = service_get();
 
+	if (svc->ready != NULL && !svc->ready()) {
+		http_respond_unavailable(req, "loading", 1);
+		return;
+	}
 	if (router_query(svc->router, svc->ready_stmt, 0, NULL, readyz_done,
 	                 req) != DB_OK)
 		http_respond_unavailable(req, "database unavailable", 1);

@@ -18,6 +18,9 @@ struct service {
 	struct router *router;
 	struct task_pool *tasks;
 	const char *ready_stmt; /* what /readyz runs, e.g. "app.ping" */
+	/* Optional: 0 while the worker cannot serve yet (the App before its
+	 * first cache load), so /readyz does not send traffic too early. */
+	int (*ready)(void);
 };
 
 /* Creates the worker's router and thread pool and mounts the health
