@@ -137,6 +137,25 @@ test('SIGTERM drains the in-flight request, exits 0, then refuses connections', 
   }
 });
 
+// Keeps `clients` loops of fresh-connection GETs going against port until
+// stop() is called; stop() resolves to {ok, failures}.
+function hammer(port, clients) {
+  let stopped = false;
+  const failures = [];
+  let ok = 0;
+  const loop = async () => {
+    while (!stopped) {
+      try {
+        const r = await freshGet(port, '/__test/whoami', {}, 3000);
+        if (r.status === 200) ok++;
+        else failures.push(describeFailure(r));
+      } catch (e) { failures.push(String(e)); }
+    }
+  };
+  const loops = Array.from({ length: clients }, loop);
+  return { stop: async () => { stopped = true; await Promise.all(loops); return { ok, failures }; } };
+}
+
 // Many short connections side by side (what a browser or a proxy does):
 // every request answered, no worker dies.
 test('concurrent short connections: every request answered, no worker crashes', async () => {
@@ -144,20 +163,9 @@ test('concurrent short connections: every request answered, no worker crashes', 
   try {
     const workers = await waitFor(() => { const c = childrenOf(s.pid); return c.length === 2 ? c : null; },
       { timeoutMs: 5000, what: '2 workers' });
-    let stop = false;
-    const failures = [];
-    let ok = 0;
-    const loop = async () => {
-      while (!stop) {
-        const r = await freshGet(s.port, '/__test/whoami', {}, 3000);
-        if (r.status === 200) ok++;
-        else failures.push(describeFailure(r));
-      }
-    };
-    const loops = [loop(), loop(), loop(), loop()];
+    const load = hammer(s.port, 4);
     await sleep(3000);
-    stop = true;
-    await Promise.all(loops);
+    const { ok, failures } = await load.stop();
     const crashes = logLines(s, /killed by signal|"level":"error"/);
     assert.deepEqual(failures.slice(0, 10), [], `${failures.length} of ${ok + failures.length} requests failed; server log: ${crashes}`);
     assert.ok(ok > 100, `only ${ok} requests in 3 s`);
@@ -173,22 +181,11 @@ test('SIGHUP replaces every worker without a failed request', async () => {
   try {
     const old = await waitFor(() => { const c = childrenOf(s.pid); return c.length === 2 ? c : null; },
       { timeoutMs: 5000, what: '2 workers' });
-    let stop = false;
-    const failures = [];
-    let ok = 0;
-    const loop = async () => {
-      while (!stop) {
-        try {
-          const r = await freshGet(s.port, '/__test/whoami', {}, 3000);
-          if (r.status === 200) ok++;
-          else failures.push(describeFailure(r));
-        } catch (e) { failures.push(String(e)); }
-      }
-    };
-    const loops = [loop(), loop(), loop()];
+    const load = hammer(s.port, 3);
     await sleep(300);
     process.kill(s.pid, 'SIGHUP');
     let fresh = null;
+    let ok, failures;
     try {
       fresh = await waitFor(() => {
         const c = childrenOf(s.pid);
@@ -196,8 +193,7 @@ test('SIGHUP replaces every worker without a failed request', async () => {
       }, { timeoutMs: 10_000, intervalMs: 50, what: 'two new workers' }).catch(() => null);
       if (fresh) await sleep(500);
     } finally {
-      stop = true;
-      await Promise.all(loops);
+      ({ ok, failures } = await load.stop());
     }
     const errs = logLines(s, /"worker":0|"level":"(warn|error)"|ready"|drain|stopped/);
     assert.ok(fresh, `workers not replaced within 10 s of SIGHUP: before ${old}, now ${childrenOf(s.pid)}; `
