@@ -68,6 +68,22 @@
  * Callbacks that may fire after evhttp has called bufferevent_free() on
  * the filter (the finalizer runs later) must not touch it: a bufferevent
  * being freed has had its callbacks cleared, which is what they check.
+ *
+ * TLS.  With cfg.tls the guard also runs the TLS record layer, with an SSL
+ * object over two memory BIOs, so that the limits above work the same
+ * over TLS and so that "written" still means "in the kernel" (a
+ * libevent_openssl bufferevent under the filter would hold ciphertext of
+ * its own, which evhttp's close would throw away).  Input: ciphertext from
+ * the socket bufferevent goes into the read BIO, SSL_read (which also runs
+ * the handshake) puts plaintext into c->plain, and the framing above works
+ * on c->plain instead of the socket's buffer.  Output: evhttp's bytes are
+ * encrypted into c->cipher, which is written to the fd as before; the
+ * plaintext stays in the filter's output (counted by enc_pending) until
+ * all of its ciphertext is in the kernel, and only then is drained, so
+ * evhttp hears "written" at the same moment as without TLS.  Handshake
+ * records and alerts go out through c->cipher too.  The header timer runs
+ * from accept until the handshake is done: a client that never finishes
+ * it is disconnected (there is no way to answer it over HTTP).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -81,6 +97,9 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "guard.h"
 #include "log.h"
@@ -119,6 +138,12 @@ struct guard_conn {
 	size_t body_left;
 	size_t searched; /* bytes of the pending header block already scanned */
 	int empty_lines; /* skipped before the current request line */
+	/* TLS only (see the top): */
+	SSL *ssl;
+	struct evbuffer *plain;  /* decrypted, not yet framed */
+	struct evbuffer *cipher; /* encrypted, not yet in the kernel */
+	size_t enc_pending;      /* output bytes whose ciphertext is queued */
+	int handshake_done;
 };
 
 /* Empty lines tolerated before a request line (RFC 9112 2.2 says "at least
@@ -137,6 +162,9 @@ static void guard_unref(struct guard *);
 static void guard_linger_end(struct guard_linger *);
 static void guard_wev_cb(evutil_socket_t, short, void *);
 static int guard_want_write(struct guard_conn *);
+static void guard_timer_arm(struct guard_conn *);
+static enum bufferevent_filter_result guard_filter_out_tls(struct guard_conn *,
+                                                           struct evbuffer *);
 
 struct guard *
 guard_new(struct event_base *base, const struct guard_config *cfg)
@@ -370,6 +398,113 @@ guard_reject(struct guard_conn *c, struct evbuffer *src, struct evbuffer *dst,
 		log_error("guard: cannot queue the %d reply", status);
 }
 
+/* Moves what the SSL object wrote (records, alerts) into c->cipher. */
+static int
+guard_tls_collect(struct guard_conn *c)
+{
+	BIO *wbio = SSL_get_wbio(c->ssl);
+	char buf[16384];
+	int n;
+
+	while ((n = BIO_read(wbio, buf, sizeof(buf))) > 0)
+		if (evbuffer_add(c->cipher, buf, (size_t)n) == -1)
+			return (-1);
+	return (0);
+}
+
+/*
+ * Writes c->cipher to the socket.  0: all of it is in the kernel; 1: the
+ * rest waits for EV_WRITE (armed); -1: the peer is gone or out of memory.
+ */
+static int
+guard_tls_flush(struct guard_conn *c)
+{
+	evutil_socket_t fd;
+	int n;
+
+	if ((fd = bufferevent_getfd(c->bev)) < 0)
+		return (-1);
+	while (evbuffer_get_length(c->cipher) > 0) {
+		if ((n = evbuffer_write(c->cipher, fd)) > 0)
+			continue;
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return (guard_want_write(c) == -1 ? -1 : 1);
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+guard_tls_fail(struct guard_conn *c, const char *what)
+{
+	unsigned long e = ERR_peek_last_error();
+
+	log_debug("guard: TLS %s failed: %s", what,
+	          e ? ERR_reason_error_string(e) : "connection error");
+	ERR_clear_error();
+	bufferevent_trigger_event(c->bev, BEV_EVENT_ERROR | BEV_EVENT_READING,
+	                          BEV_TRIG_DEFER_CALLBACKS);
+}
+
+/*
+ * Feeds the ciphertext in src to the SSL object and appends the plaintext
+ * to c->plain; sends whatever the handshake has to say.  -1 when the
+ * connection is finished (a failed handshake: its alert has been sent as
+ * far as the kernel would take it).
+ */
+static int
+guard_tls_read(struct guard_conn *c, struct evbuffer *src)
+{
+	BIO *rbio = SSL_get_rbio(c->ssl);
+	unsigned char buf[16384];
+	size_t chunk;
+	int n, e;
+
+	while ((chunk = evbuffer_get_contiguous_space(src)) > 0) {
+		if (chunk > INT_MAX)
+			chunk = INT_MAX;
+		n = BIO_write(rbio, evbuffer_pullup(src, (ev_ssize_t)chunk),
+		              (int)chunk);
+		if (n <= 0)
+			return (-1);
+		evbuffer_drain(src, (size_t)n);
+	}
+	for (;;) {
+		if ((n = SSL_read(c->ssl, buf, sizeof(buf))) > 0) {
+			if (evbuffer_add(c->plain, buf, (size_t)n) == -1)
+				return (-1);
+			continue;
+		}
+		e = SSL_get_error(c->ssl, n);
+		/* A close_notify needs no answer: the FIN that follows it
+		 * reaches evhttp through the socket bufferevent. */
+		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_ZERO_RETURN)
+			break;
+		if (guard_tls_collect(c) == 0)
+			(void)guard_tls_flush(c);
+		guard_tls_fail(c, c->handshake_done ? "read" : "handshake");
+		return (-1);
+	}
+	if (!c->handshake_done && SSL_is_init_finished(c->ssl)) {
+		/* From here on the timer is the header deadline again,
+		 * started by the first byte of a request. */
+		c->handshake_done = 1;
+		evtimer_del(c->timer);
+	}
+	if (guard_tls_collect(c) == -1)
+		return (-1);
+	/* Handshake records go out now; a reply in progress sends them
+	 * with its own bytes (guard_filter_out). */
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0 &&
+	    guard_tls_flush(c) == -1) {
+		guard_tls_fail(c, "write");
+		return (-1);
+	}
+	return (0);
+}
+
 /*
  * The input filter.  Moves every complete header block and the body bytes
  * available, so that nothing complete is left behind in the source when
@@ -394,6 +529,11 @@ guard_filter_in(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
 	(void)lim;
 	(void)mode;
 
+	if (c->ssl != NULL) {
+		if (guard_tls_read(c, src) == -1)
+			return (BEV_ERROR);
+		src = c->plain;
+	}
 	for (;;) {
 		len = evbuffer_get_length(src);
 		if (c->state == GUARD_ST_REJECTED) {
@@ -530,6 +670,8 @@ guard_filter_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
 	(void)dst;
 	(void)lim;
 	(void)mode;
+	if (c->ssl != NULL)
+		return (guard_filter_out_tls(c, src));
 	if ((fd = bufferevent_getfd(c->bev)) < 0)
 		return (BEV_NEED_MORE);
 	while (evbuffer_get_length(src) > 0) {
@@ -555,6 +697,52 @@ guard_filter_out(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t lim,
 	return (wrote ? BEV_OK : BEV_NEED_MORE);
 }
 
+/*
+ * The output filter with TLS (see the top): the first enc_pending bytes of
+ * src are already encrypted into c->cipher; they leave src only when
+ * c->cipher is empty, i.e. in the kernel.
+ */
+static enum bufferevent_filter_result
+guard_filter_out_tls(struct guard_conn *c, struct evbuffer *src)
+{
+	struct evbuffer_iovec v[8];
+	int i, n, r, wrote = 0;
+
+	for (;;) {
+		if ((r = guard_tls_flush(c)) == 1)
+			break;
+		if (r == -1)
+			goto gone;
+		if (c->enc_pending > 0) {
+			evbuffer_drain(src, c->enc_pending);
+			c->enc_pending = 0;
+			wrote = 1;
+		}
+		if (evbuffer_get_length(src) == 0 || !c->handshake_done)
+			break;
+		n = evbuffer_peek(src, -1, NULL, v, 8);
+		if (n > 8)
+			n = 8;
+		for (i = 0; i < n; i++) {
+			if (v[i].iov_len > INT_MAX ||
+			    SSL_write(c->ssl, v[i].iov_base,
+			              (int)v[i].iov_len) != (int)v[i].iov_len)
+				goto gone;
+			c->enc_pending += v[i].iov_len;
+		}
+		if (guard_tls_collect(c) == -1)
+			goto gone;
+	}
+	return (wrote ? BEV_OK : BEV_NEED_MORE);
+gone:
+	ERR_clear_error();
+	c->enc_pending = 0;
+	evbuffer_drain(src, evbuffer_get_length(src));
+	bufferevent_trigger_event(c->bev, BEV_EVENT_ERROR | BEV_EVENT_WRITING,
+	                          BEV_TRIG_DEFER_CALLBACKS);
+	return (BEV_ERROR);
+}
+
 static void
 guard_wev_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -562,9 +750,14 @@ guard_wev_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (guard_conn_freed(c) ||
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+	if (guard_conn_freed(c))
 		return;
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+		/* Handshake records with no reply to carry them. */
+		if (c->ssl != NULL && guard_tls_flush(c) == -1)
+			guard_tls_fail(c, "write");
+		return;
+	}
 	/* Runs guard_filter_out, then evhttp's write callback if done. */
 	bufferevent_flush(c->bev, EV_WRITE, BEV_NORMAL);
 }
@@ -644,6 +837,14 @@ guard_timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (c->state != GUARD_ST_HEADER || guard_conn_freed(c))
 		return;
+	if (c->ssl != NULL && !c->handshake_done) {
+		log_info("guard: TLS handshake deadline passed (%d ms)",
+		         c->g->cfg.header_timeout_ms);
+		bufferevent_trigger_event(c->bev,
+		                          BEV_EVENT_ERROR | BEV_EVENT_READING,
+		                          BEV_TRIG_DEFER_CALLBACKS);
+		return;
+	}
 	in = bufferevent_get_input(c->bev);
 	if (!(bufferevent_get_enabled(c->bev) & EV_READ) ||
 	    evbuffer_get_length(in) > 0) {
@@ -654,9 +855,43 @@ guard_timer_cb(evutil_socket_t fd, short what, void *arg)
 	under = bufferevent_get_underlying(c->bev);
 	log_info("guard: header deadline passed (%d ms)",
 	         c->g->cfg.header_timeout_ms);
-	guard_reject(c, bufferevent_get_input(under), in, 408);
+	guard_reject(c,
+	             c->ssl != NULL ? c->plain : bufferevent_get_input(under),
+	             in, 408);
 	/* Deferred, so evhttp runs from the loop and not under this timer. */
 	bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
+}
+
+static void
+guard_conn_tls_free(struct guard_conn *c)
+{
+	SSL_free(c->ssl); /* and its two BIOs */
+	if (c->plain != NULL)
+		evbuffer_free(c->plain);
+	if (c->cipher != NULL)
+		evbuffer_free(c->cipher);
+}
+
+/* Gives c an SSL object in accept state over two memory BIOs. */
+static int
+guard_conn_tls_new(struct guard_conn *c, SSL_CTX *ctx)
+{
+	BIO *rbio = NULL, *wbio = NULL;
+
+	if ((c->plain = evbuffer_new()) == NULL ||
+	    (c->cipher = evbuffer_new()) == NULL ||
+	    (c->ssl = SSL_new(ctx)) == NULL ||
+	    (rbio = BIO_new(BIO_s_mem())) == NULL ||
+	    (wbio = BIO_new(BIO_s_mem())) == NULL) {
+		BIO_free(rbio);
+		ERR_clear_error();
+		return (-1);
+	}
+	/* An empty read BIO means "wait for more", not end of file. */
+	BIO_set_mem_eof_return(rbio, -1);
+	SSL_set_bio(c->ssl, rbio, wbio);
+	SSL_set_accept_state(c->ssl);
+	return (0);
 }
 
 /* free_context of the filter: runs when the filter is finalized. */
@@ -672,6 +907,7 @@ guard_conn_free(void *arg)
 		event_free(c->timer);
 	if (c->wev != NULL)
 		event_free(c->wev);
+	guard_conn_tls_free(c);
 	c->g->nconns--;
 	guard_unref(c->g);
 	free(c);
@@ -690,6 +926,8 @@ guard_wrap(struct guard *g, struct bufferevent *underlying)
 		goto fail;
 	c->g = g;
 	c->state = GUARD_ST_HEADER;
+	if (g->cfg.tls != NULL && guard_conn_tls_new(c, g->cfg.tls) == -1)
+		goto fail;
 	bev = bufferevent_filter_new(underlying, guard_filter_in,
 	                             guard_filter_out, BEV_OPT_CLOSE_ON_FREE,
 	                             guard_conn_free, c);
@@ -713,12 +951,17 @@ guard_wrap(struct guard *g, struct bufferevent *underlying)
 		bufferevent_free(bev);
 		return (NULL);
 	}
+	/* The handshake deadline (see the top). */
+	if (c->ssl != NULL)
+		guard_timer_arm(c);
 	return (bev);
 
 fail:
 	log_warn("guard: cannot wrap a connection (out of memory)");
 	if (c != NULL && c->timer != NULL)
 		event_free(c->timer);
+	if (c != NULL)
+		guard_conn_tls_free(c);
 	free(c);
 	bufferevent_free(underlying);
 	return (NULL);

@@ -30,6 +30,7 @@
 
 struct event_base;
 struct bufferevent;
+typedef struct ssl_ctx_st SSL_CTX;
 
 struct guard_config {
 	size_t max_header_bytes;   /* request line + headers, with line ends */
@@ -37,6 +38,10 @@ struct guard_config {
 	int header_timeout_ms;     /* from first byte to end of header block */
 	const char *reject_prefix; /* e.g. "/.lifted-reject-<hex>"; borrowed,
 	                              must outlive the guard */
+	SSL_CTX *tls;              /* NULL: plain HTTP; else TLS on every
+	                              connection (borrowed, must outlive the
+	                              guard); the handshake must finish
+	                              within header_timeout_ms */
 };
 
 struct guard;
@@ -57,12 +62,11 @@ void guard_free(struct guard *g);
 /*
  * For evhttp_set_bevcb(http, guard_bevcb, guard).  Returns a filter
  * bufferevent over a fd-less socket bufferevent (both BEV_OPT_CLOSE_ON_FREE);
- * evhttp then sets the fd, enables it and owns it.  Returns NULL on
- * allocation failure, in which case evhttp falls back to an unguarded
- * socket bufferevent (its own backstop limits still apply); that is logged.
- * Not for in-process TLS: the output filter writes to the socket fd itself
- * (see guard.c), so it must sit directly on the socket; a libevent_openssl
- * connection would need the filter under the TLS layer.
+ * evhttp then sets the fd, enables it and owns it.  With cfg.tls the filter
+ * also runs the TLS record layer (see guard.c).  Returns NULL on allocation
+ * failure (logged), in which case evhttp falls back to an unguarded socket
+ * bufferevent: its own backstop limits still apply, and on a TLS port it
+ * can only answer the client's handshake bytes with a 400.
  */
 struct bufferevent *guard_bevcb(struct event_base *base, void *guard);
 

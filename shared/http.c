@@ -29,12 +29,15 @@
 #include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 
+#include <openssl/ssl.h>
+
 #include "arena.h"
 #include "guard.h"
 #include "http.h"
 #include "log.h"
 #include "settings.h"
 #include "static.h"
+#include "tls.h"
 #include "url.h"
 
 #define HTTP_MAX_QUERY_PAIRS 2000
@@ -88,6 +91,7 @@ struct http_server {
 	struct evhttp *ev;
 	struct evhttp_bound_socket *bound;
 	struct guard *guard;
+	SSL_CTX *tls; /* in-process TLS, or NULL */
 	struct static_root *static_root;
 	const struct settings *settings;
 	int spa_fallback;
@@ -134,11 +138,23 @@ http_server_new(struct event_base *base, int listen_fd,
 		log_warn("static folder %s is missing: pages will 404",
 		         cfg->static_dir);
 
+	if (st->tls_cert != NULL && st->tls_key != NULL) {
+		char err[512];
+
+		s->tls = tls_context_new(st->tls_cert, st->tls_key, err,
+		                         sizeof(err));
+		if (s->tls == NULL) {
+			log_error("%s", err);
+			goto fail;
+		}
+	}
+
 	memset(&gc, 0, sizeof(gc));
 	gc.max_header_bytes = (size_t)st->max_header_bytes;
 	gc.max_body_bytes = (size_t)st->max_body_bytes;
 	gc.header_timeout_ms = st->request_timeout_s * 1000;
 	gc.reject_prefix = s->reject_prefix;
+	gc.tls = s->tls;
 	if ((s->guard = guard_new(base, &gc)) == NULL)
 		goto fail;
 
@@ -176,6 +192,8 @@ http_server_free(struct http_server *s)
 		evhttp_free(s->ev);
 	if (s->guard != NULL)
 		guard_free(s->guard);
+	/* Open connections hold their own references to the context. */
+	SSL_CTX_free(s->tls);
 	if (s->static_root != NULL)
 		static_root_free(s->static_root);
 	free(s);
@@ -695,11 +713,12 @@ resolve_client(struct http_request *req)
 	evhttp_connection_get_peer(evhttp_request_get_connection(req->ev),
 	                           &peer, &port);
 	snprintf(req->client, sizeof(req->client), "%s", peer ? peer : "");
-	req->secure = 0; /* in-process TLS sets this in the TLS issue */
+	req->secure = req->srv->tls != NULL;
 	if (st->ntrusted == 0 || peer == NULL ||
 	    !url_cidr_match(st->trusted, st->ntrusted, peer))
 		return;
-	if ((proto = evhttp_find_header(h, "X-Forwarded-Proto")) != NULL)
+	if (req->srv->tls == NULL &&
+	    (proto = evhttp_find_header(h, "X-Forwarded-Proto")) != NULL)
 		req->secure = strcasecmp(proto, "https") == 0;
 	if ((xff = evhttp_find_header(h, "X-Forwarded-For")) != NULL) {
 		char buf[512], *save = NULL, *tok;

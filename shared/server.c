@@ -30,10 +30,13 @@
 
 #include <event2/event.h>
 
+#include <openssl/ssl.h>
+
 #include "http.h"
 #include "log.h"
 #include "server.h"
 #include "settings.h"
+#include "tls.h"
 #include "url.h"
 
 #define WORKERS_MAX        256
@@ -351,6 +354,18 @@ server_run(const struct server_config *cfg)
 		n = WORKERS_MAX;
 	listen_fd = listen_socket(cfg->listen);
 	drop_privileges(st->runas);
+	/* Workers read the certificate and key themselves (and again after
+	 * SIGHUP); trying once here, as the user they run as, turns a bad
+	 * path or a key they cannot read into one clear start-up error. */
+	if (st->tls_cert != NULL) {
+		char err[512];
+		SSL_CTX *ctx = tls_context_new(st->tls_cert, st->tls_key, err,
+		                               sizeof(err));
+
+		if (ctx == NULL)
+			fatal("%s", err);
+		SSL_CTX_free(ctx);
+	}
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
@@ -360,7 +375,8 @@ server_run(const struct server_config *cfg)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	log_info("listening on %s with %d workers", cfg->listen, n);
+	log_info("listening on %s (%s) with %d workers", cfg->listen,
+	         st->tls_cert != NULL ? "https" : "http", n);
 	memset(slots, 0, sizeof(slots));
 	for (int i = 0; i < n; i++) {
 		if ((slots[i].pid = spawn(cfg, i + 1, listen_fd)) < 0)
