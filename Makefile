@@ -54,7 +54,17 @@ STATIC = $(BUILD)/static/app/index.html $(BUILD)/static/cms/cms/index.html
         format clean fuzz fuzz-bins fuzz-short
 all: bins
 
-bins: $(BINS) $(STATIC)
+# Test-only command-line tools (tests/tools), built with the binaries in a
+# TESTING=1 build, where the integration tests look for them
+# ($(BUILD)/tests/NAME).
+TEST_TOOLS += $(if $(filter 1,$(TESTING)),$(BUILD)/tests/storage-tool)
+
+bins: $(BINS) $(STATIC) $(TEST_TOOLS)
+
+$(BUILD)/tests/storage-tool: $(BUILD)/obj/tests/tools/storage_tool.o \
+    $(BUILD)/libshared.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The App's single-page app (docs/frontend.md): Vite build, the licence
 # page (scripts/terms), .gz/.br siblings. Built in static/app.tmp and moved
