@@ -200,7 +200,7 @@ format:
 	clang-format -i $(SHARED_SRC) $(wildcard shared/*.h) \
 	    $(APP_SRC) $(wildcard app_server/*.h) $(CMS_SRC) \
 	    $(wildcard cms_server/*.h) $(SCRAPER_SRC) $(UNIT_SRC) \
-	    $(wildcard tests/server/*.c)
+	    $(wildcard tests/server/*.c) $(wildcard tests/tools/*.c)
 
 clean:
 	rm -rf build
