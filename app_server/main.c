@@ -20,6 +20,7 @@
 #include "http.h"
 #include "import_cmd.h"
 #include "log.h"
+#include "media_url.h"
 #include "router.h"
 #include "server.h"
 #include "service.h"
@@ -54,6 +55,11 @@ app_worker_init(struct worker *w)
 	if (test_routes_mount(w) != 0)
 		return (-1);
 #endif
+	/* Media links (before the cache renders courses) and their
+	 * redirects. */
+	if (media_url_init(&settings, 0) != 0 ||
+	    media_url_mount_course_route(w->http) != 0)
+		return (-1);
 	/* The framework and course API, answered from the worker's cache. */
 	if (app_api_mount(w) != 0)
 		return (-1);
@@ -66,6 +72,7 @@ app_worker_fini(struct worker *w)
 {
 	app_api_fini(w);
 	service_fini(w);
+	media_url_fini();
 }
 
 static void

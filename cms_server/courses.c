@@ -42,6 +42,7 @@
 #include "service.h"
 #include "session.h"
 #include "settings.h"
+#include "uploads.h"
 #include "workflow.h"
 
 #define CRS_MAX_VALUES  12
@@ -528,6 +529,23 @@ crs_row_str(struct crs_op *op, const char *member)
 	return (out);
 }
 
+/* The row's "media" member (JSON text in the arena), or NULL. */
+static const char *
+crs_row_media(struct crs_op *op)
+{
+	const cJSON *j;
+	const char *out = NULL;
+	cJSON *row;
+
+	if (op->row == NULL || (row = cJSON_Parse(op->row)) == NULL)
+		return (NULL);
+	j = cJSON_GetObjectItemCaseSensitive(row, "media");
+	if (cJSON_IsObject(j))
+		out = crs_print(op, j);
+	cJSON_Delete(row);
+	return (out);
+}
+
 /* --- scraped rows: edit --------------------------------------------------- */
 
 static void
@@ -648,8 +666,11 @@ crs_app_write_done(const struct db_result *res, void *arg)
 			                   NULL);
 			return;
 		}
-	} else
+	} else {
+		/* Unpublished: uploads made to the App course itself go. */
+		cms_uploads_detach("course", crs_row_str(op, "app_course_id"));
 		op->app_id = NULL;
+	}
 	crs_mark(op);
 }
 
@@ -681,14 +702,15 @@ crs_transition_run(struct crs_op *op)
 static void
 crs_publish(struct crs_op *op)
 {
-	const char *v[5];
+	const char *v[6];
 
 	v[0] = arena_printf(http_arena(op->req), "cms:%lld", op->id);
 	v[1] = op->merged;
 	v[2] = crs_row_str(op, "spider_name");
 	v[3] = "false";
 	v[4] = crs_tz();
-	crs_query(op, "cms_app_courses.publish", 5, v, crs_app_write_done);
+	v[5] = crs_row_media(op); /* the row's uploads (docs/media.md) */
+	crs_query(op, "cms_app_courses.publish", 6, v, crs_app_write_done);
 }
 
 /* --- history ---------------------------------------------------------------
@@ -779,6 +801,7 @@ crs_app_changed_done(const struct db_result *res, void *arg)
 		return;
 	}
 	if (op->kind == CRS_APP_DELETE) {
+		cms_uploads_detach("course", op->app_id);
 		op->merged =
 		    arena_printf(http_arena(op->req),
 		                 "{\"id\": %s, \"deleted\": true}", op->app_id);
@@ -950,7 +973,8 @@ crs_next(struct crs_op *op)
 		v[2] = NULL;
 		v[3] = "true";
 		v[4] = crs_tz();
-		crs_query(op, "cms_app_courses.publish", 5, v,
+		v[5] = NULL; /* no media yet */
+		crs_query(op, "cms_app_courses.publish", 6, v,
 		          crs_app_changed_done);
 		return;
 	case CRS_APP_UPDATE:

@@ -23,6 +23,7 @@
 #include "app_api.h"
 #include "cli.h"
 #include "courses.h"
+#include "housekeeping.h"
 #include "http.h"
 #include "import.h"
 #include "log.h"
@@ -32,6 +33,7 @@
 #include "service.h"
 #include "session.h"
 #include "settings.h"
+#include "uploads.h"
 #include "users_cmd.h"
 
 #ifdef LIFTED_TESTING
@@ -62,9 +64,14 @@ cms_worker_init(struct worker *w)
 		return (-1);
 	if (cms_courses_mount(w) != 0)
 		return (-1);
+	/* Uploads, and /media/ (signed URLs, outside the session). */
+	if (cms_uploads_mount(w) != 0)
+		return (-1);
 	if (cms_import_mount(w) != 0)
 		return (-1);
 	if (cms_scrapers_mount(w) != 0)
+		return (-1);
+	if (cms_housekeeping_init(w) != 0)
 		return (-1);
 	/* The App mirror: its routes, its cache, read as cms_publisher. */
 	if (app_api_mount_with(w, settings.cms_app_database_url) != 0)
@@ -76,8 +83,10 @@ static void
 cms_worker_fini(struct worker *w)
 {
 	cms_courses_fini(w);
+	cms_housekeeping_fini(w);
 	app_api_fini(w);
 	service_fini(w);
+	cms_uploads_fini(w); /* after the task pool: no upload is running */
 }
 
 static void
@@ -117,6 +126,12 @@ main(int argc, char **argv)
 		cli_require(settings.cms_app_database_url,
 		            "LIFTED_CMS_APP_DATABASE_URL");
 		cli_require(settings.secret_key, "LIFTED_SECRET_KEY");
+		/* Uploads are raw bodies up to LIFTED_UPLOAD_MAX_BYTES: the
+		 * connection guard lets them in; JSON bodies keep their own
+		 * limit (cms_json_body). */
+		settings.json_max_body_bytes = settings.max_body_bytes;
+		if (settings.upload_max_bytes > settings.max_body_bytes)
+			settings.max_body_bytes = settings.upload_max_bytes;
 		memset(&sc, 0, sizeof(sc));
 		sc.proc = "cms";
 		sc.listen = settings.cms_listen;

@@ -123,6 +123,11 @@ cms_json_body(struct http_request *req)
 		return (NULL);
 	}
 	body = http_req_body(req, &len);
+	if (cms_cfg->json_max_body_bytes > 0 &&
+	    len > (size_t)cms_cfg->json_max_body_bytes) {
+		http_respond_error(req, 413, "request body too large", NULL);
+		return (NULL);
+	}
 	if (body == NULL ||
 	    (o = cJSON_ParseWithLength((const char *)body, len)) == NULL) {
 		http_respond_error(req, 400, "body is not valid JSON", NULL);
@@ -170,6 +175,7 @@ gate_public(const struct http_route *route, const char *path)
 		        strncmp(path, "/cms/api/", 9) != 0);
 	return (strcmp(route->path, "/healthz") == 0 ||
 	        strcmp(route->path, "/readyz") == 0 ||
+	        strncmp(route->path, "/media/", 7) == 0 ||
 	        strcmp(route->path, "/cms/api/login") == 0 ||
 	        strcmp(route->path, "/cms/api/login/totp") == 0);
 }

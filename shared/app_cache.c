@@ -21,9 +21,13 @@
 #include "arena.h"
 #include "db.h"
 #include "log.h"
+#include "media_url.h"
 #include "router.h"
 
 #define RENDER_BUCKETS 256
+/* How long a worker waits for a replica that has not replayed a notified
+ * commit before it loads from the primary instead (bounded staleness). */
+#define LAG_MAX_MS 10000
 
 struct render_slot {
 	struct render_slot *next;
@@ -228,7 +232,7 @@ render_entry(struct arena *a, struct catalogue_entry *e)
 {
 	const struct catalogue_course *c = e->course;
 	cJSON *o, *x;
-	char buf[40], *text;
+	char buf[40], mpath[64], *text;
 	int rc = -1;
 
 	if ((o = cJSON_CreateObject()) == NULL)
@@ -279,6 +283,15 @@ render_entry(struct arena *a, struct catalogue_entry *e)
 	cJSON_AddBoolToObject(x, "is_private", c->cpd == CATALOGUE_CPD_PRIVATE);
 	cJSON_AddBoolToObject(x, "is_tbc", c->cpd == CATALOGUE_CPD_TBC);
 	cJSON_AddBoolToObject(x, "is_na", c->cpd == CATALOGUE_CPD_NA);
+	/* Stable App paths, only when present (docs/api.md, docs/media.md). */
+	if (media_url_enabled() && c->brochure_key != NULL &&
+	    snprintf(mpath, sizeof(mpath), "/media/course/%lld/brochure",
+	             c->id) < (int)sizeof(mpath))
+		cJSON_AddStringToObject(o, "brochure", mpath);
+	if (media_url_enabled() && c->logo_key != NULL &&
+	    snprintf(mpath, sizeof(mpath), "/media/course/%lld/logo", c->id) <
+	        (int)sizeof(mpath))
+		cJSON_AddStringToObject(o, "logo", mpath);
 	if ((text = cJSON_PrintUnformatted(o)) != NULL) {
 		e->json_len = strlen(text);
 		e->json = arena_strndup(a, text, e->json_len);
@@ -345,6 +358,10 @@ build_courses(struct app_snapshot *s, struct arena *a, const cJSON *doc)
 		c->is_ongoing = jbool(r, 12);
 		c->cpd = parse_cpd(jstr(r, 13));
 		c->cpd_points = cJSON_IsNumber(pts) ? pts->valuedouble : 0;
+		c->brochure_key = jstr(r, 18);
+		c->brochure_type = jstr(r, 19);
+		c->logo_key = jstr(r, 20);
+		c->logo_type = jstr(r, 21);
 		if (c->name == NULL)
 			return (-1);
 		if (jints(a, jat(r, 16), &v, &c->ncategories) != 0)
@@ -548,6 +565,11 @@ static struct {
 	int loading, again, closing;
 	int backoff_ms;
 	uint64_t want_lsn;
+	/* Replica behind want_lsn: retry delay, since when (ms, 0: not
+	 * behind), and whether loads go to the primary meanwhile. */
+	int lag_ms;
+	long long lag_since;
+	int from_primary;
 	struct event *ev_retry, *ev_midnight;
 	int today;
 	time_t next_midnight;
@@ -555,6 +577,26 @@ static struct {
 } cache;
 
 static void load_start(void);
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* A load statement: on the replica when there is one (and it is up),
+ * on the primary while the replica is too far behind. */
+static int
+load_query(const char *stmt, db_result_cb cb)
+{
+	if (cache.from_primary)
+		return (router_query_primary(cache.router, stmt, 0, NULL, cb,
+		                             NULL));
+	return (router_query(cache.router, stmt, 0, NULL, cb, NULL));
+}
 
 uint64_t
 app_cache_parse_lsn(const char *s)
@@ -585,6 +627,7 @@ load_failed(const char *why)
 	cJSON_Delete(cache.fw);
 	cache.fw = NULL;
 	cache.loading = 0;
+	cache.from_primary = 0;
 	if (cache.closing)
 		return;
 	/* The pool is usually still connecting at start: say so only when
@@ -625,14 +668,27 @@ load_doc(const struct db_result *res, const char *what)
 	lsn =
 	    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "lsn"));
 	if (lsn != NULL && app_cache_parse_lsn(lsn) < cache.want_lsn) {
+		/* Before the delete: lsn points into doc. */
+		log_debug("app cache: replica at %s, behind the notified "
+		          "commit; retrying",
+		          lsn);
 		cJSON_Delete(doc);
 		cJSON_Delete(cache.fw);
 		cache.fw = NULL;
 		cache.loading = 0;
-		log_debug("app cache: replica at %s, behind the notified "
-		          "commit; retrying",
-		          lsn);
-		load_retry(100);
+		if (cache.lag_since == 0)
+			cache.lag_since = now_ms();
+		else if (now_ms() - cache.lag_since >= LAG_MAX_MS &&
+		         !cache.from_primary) {
+			log_warn("app cache: the replica has not replayed the "
+			         "notified commit for %d s; loading from the "
+			         "primary",
+			         LAG_MAX_MS / 1000);
+			cache.from_primary = 1;
+		}
+		load_retry(cache.lag_ms);
+		cache.lag_ms =
+		    cache.lag_ms * 2 > 1000 ? 1000 : cache.lag_ms * 2;
 		return (NULL);
 	}
 	return (doc);
@@ -661,6 +717,9 @@ courses_done(const struct db_result *res, void *arg)
 	cache.cur = s;
 	cache.loading = 0;
 	cache.backoff_ms = 200;
+	cache.lag_ms = 50;
+	cache.lag_since = 0;
+	cache.from_primary = 0;
 	cache.loads++;
 	log_info("app cache: loaded %zu verticals, %zu competencies, %zu "
 	         "roles, %zu courses (%zu entries)",
@@ -680,8 +739,7 @@ framework_done(const struct db_result *res, void *arg)
 		return;
 	if ((cache.fw = load_doc(res, "bad framework document")) == NULL)
 		return;
-	rc = router_query(cache.router, "app.course_snapshot", 0, NULL,
-	                  courses_done, NULL);
+	rc = load_query("app.course_snapshot", courses_done);
 	if (rc != DB_OK)
 		load_failed("cannot query the courses");
 }
@@ -700,8 +758,7 @@ load_start(void)
 	}
 	cache.loading = 1;
 	cache.again = 0;
-	rc = router_query(cache.router, "app.framework_snapshot", 0, NULL,
-	                  framework_done, NULL);
+	rc = load_query("app.framework_snapshot", framework_done);
 	if (rc != DB_OK)
 		load_failed(rc == DB_QUEUE_FULL ? "database busy"
 		                                : "cannot query the framework");
@@ -723,6 +780,39 @@ app_cache_refresh(const char *why)
 	load_start();
 }
 
+/*
+ * With a replica, a payload's WAL position is not enough: the CMS takes
+ * it inside the writing statement, before its commit record, and the
+ * framework import sends none.  A notification arrives only after the
+ * commit, so the primary's WAL position asked now lies past it: the
+ * load waits until the replica has replayed that far.  One fence per
+ * notification; a failed one (primary gone) loads with what is known.
+ */
+static void
+fence_done(const struct db_result *res, void *arg)
+{
+	uint64_t lsn;
+
+	(void)arg;
+	if (cache.closing)
+		return;
+	if (res->pg != NULL && PQntuples(res->pg) == 1 &&
+	    (lsn = app_cache_parse_lsn(PQgetvalue(res->pg, 0, 0))) >
+	        cache.want_lsn)
+		cache.want_lsn = lsn;
+	load_start();
+}
+
+static void
+fence_refresh(const char *why)
+{
+	log_debug("app cache: refresh (%s)", why);
+	if (cache.router == NULL || router_replica_pool(cache.router) == NULL ||
+	    router_query(cache.router, "app.primary_lsn", 0, NULL, fence_done,
+	                 NULL) != DB_OK)
+		load_start();
+}
+
 static void
 on_notify(const char *channel, const char *payload, void *arg)
 {
@@ -731,7 +821,7 @@ on_notify(const char *channel, const char *payload, void *arg)
 	(void)arg;
 	if (lsn > cache.want_lsn)
 		cache.want_lsn = lsn;
-	app_cache_refresh(channel);
+	fence_refresh(channel);
 }
 
 static void
@@ -739,7 +829,7 @@ on_resync(void *arg)
 {
 	(void)arg;
 	/* Anything may have changed while the listener was away. */
-	app_cache_refresh("listener connected");
+	fence_refresh("listener connected");
 }
 
 /* --- today --------------------------------------------------------------- */
@@ -798,6 +888,7 @@ app_cache_init(struct event_base *base, struct router *router,
 	cache.base = base;
 	cache.router = router;
 	cache.backoff_ms = 200;
+	cache.lag_ms = 50;
 	if (time_zone != NULL && *time_zone != '\0') {
 		/* Once per worker, before any localtime_r. */
 		setenv("TZ", time_zone, 1);

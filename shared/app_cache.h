@@ -20,9 +20,12 @@
  * is easier to trust).  Notifications arriving during a load make one more
  * load follow it.  After a listening connection is (re)established the
  * cache reloads too, since notifications may have been missed.  With a
- * read replica the payload may carry the commit's WAL position
- * ("16/B374D848"); a load whose data came from a standby that has not
- * replayed that far is retried shortly instead of being installed.
+ * read replica the payload may carry a WAL position ("16/B374D848"),
+ * and on each notification (and listener reconnection) the worker asks
+ * the primary for its current WAL position, which lies past the notified
+ * commit; a load whose data came from a standby that has not replayed
+ * that far is retried shortly instead of being installed; after 10 s
+ * behind, the worker loads from the primary instead (bounded staleness).
  *
  * "Today" (LIFTED_TIME_ZONE) is kept here and rolled over by a timer at
  * local midnight, which also drops the rendered answers that depend on it.

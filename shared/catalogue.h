@@ -55,6 +55,10 @@ struct catalogue_course {
 	size_t ncategories;
 	const int *tech_competencies; /* tech competency ids, ascending */
 	size_t ntech;
+	/* Media storage keys and content types (docs/media.md); NULL:
+	 * none. */
+	const char *brochure_key, *brochure_type;
+	const char *logo_key, *logo_type;
 };
 
 struct catalogue_entry {

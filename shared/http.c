@@ -95,6 +95,7 @@ struct http_server {
 	struct static_root *static_root;
 	const struct settings *settings;
 	int spa_fallback;
+	char csp[1024]; /* security_headers[0] with the media origin */
 	struct route_table tables[HTTP_MAX_TABLES];
 	size_t ntables;
 	struct http_request *inflight;
@@ -108,6 +109,37 @@ struct http_server {
 };
 
 static void http_dispatch(struct evhttp_request *ev, void *arg);
+
+/*
+ * The Content-Security-Policy: security_headers[0] with the origin of
+ * signed media URLs added to img-src (https://LIFTED_CLOUDFRONT_DOMAIN, or
+ * the scheme://host[:port] of LIFTED_MEDIA_BASE_URL), since a course logo
+ * is an <img> that redirects there (docs/media.md).
+ */
+static void
+http_csp(char *out, size_t len, const struct settings *st)
+{
+	const char *csp = security_headers[0][1], *img = "img-src 'self' data:";
+	const char *cf = st->cloudfront_domain, *b = st->media_base_url, *p;
+	char origin[300] = "";
+	size_t n;
+
+	if (cf != NULL && *cf != '\0' && strlen(cf) < 250 &&
+	    strspn(cf, "abcdefghijklmnopqrstuvwxyz0123456789.-") == strlen(cf))
+		snprintf(origin, sizeof(origin), " https://%s", cf);
+	else if (b != NULL && (p = strstr(b, "://")) != NULL &&
+	         (n = (size_t)(p - b) + 3 + strcspn(p + 3, "/?#")) < 250 &&
+	         strspn(b, "abcdefghijklmnopqrstuvwxyz"
+	                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.:-/[]") >= n)
+		snprintf(origin, sizeof(origin), " %.*s", (int)n, b);
+	p = strstr(csp, img);
+	if (origin[0] == '\0' || p == NULL) {
+		snprintf(out, len, "%s", csp);
+		return;
+	}
+	p += strlen(img);
+	snprintf(out, len, "%.*s%s%s", (int)(p - csp), csp, origin, p);
+}
 
 struct http_server *
 http_server_new(struct event_base *base, int listen_fd,
@@ -123,6 +155,7 @@ http_server_new(struct event_base *base, int listen_fd,
 	s->base = base;
 	s->settings = st;
 	s->spa_fallback = cfg->spa_fallback;
+	http_csp(s->csp, sizeof(s->csp), st);
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
 		log_error("getrandom failed: %s", strerror(errno));
 		goto fail;
@@ -1022,7 +1055,7 @@ http_finish(struct http_request *req, int status, struct evbuffer *body)
 	for (size_t i = 0;
 	     i < sizeof(security_headers) / sizeof(security_headers[0]); i++)
 		evhttp_add_header(out, security_headers[i][0],
-		                  security_headers[i][1]);
+		                  i == 0 ? s->csp : security_headers[i][1]);
 	if (req->secure)
 		evhttp_add_header(out, "Strict-Transport-Security",
 		                  "max-age=31536000; includeSubDomains");

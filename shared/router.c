@@ -47,6 +47,10 @@ static const struct {
     {"framework_import", ROUTER_DB_APP},
     /* Scraper jobs, their logs and proposals (cms_server/scrapers.c). */
     {"cms_scrapers", ROUTER_DB_CMS},
+    /* Scheduled housekeeping (cms_server/housekeeping.c). */
+    {"cms_housekeeping", ROUTER_DB_CMS},
+    /* Uploaded media records and links (cms_server/uploads.c). */
+    {"cms_uploads", ROUTER_DB_CMS},
 };
 
 #define ROUTER_NFAMILIES (sizeof(router_families) / sizeof(router_families[0]))
@@ -209,4 +213,36 @@ struct db_pool *
 router_replica_pool(struct router *r)
 {
 	return (r->replica);
+}
+
+int
+router_query_replica(struct router *r, const char *stmt_name, int nparams,
+                     const char *const *values, db_result_cb cb, void *arg)
+{
+	const struct sql_stmt *s;
+	enum router_db db;
+
+	if (r->replica == NULL)
+		return (ROUTER_NOT_CONFIGURED);
+	if ((s = sql_find(stmt_name)) == NULL ||
+	    router_family_db(s->family, &db) == -1 || db != ROUTER_DB_APP ||
+	    s->kind != SQL_READ)
+		return (DB_NO_STMT);
+	return (db_pool_query(r->replica, stmt_name, nparams, values, cb, arg));
+}
+
+int
+router_query_primary(struct router *r, const char *stmt_name, int nparams,
+                     const char *const *values, db_result_cb cb, void *arg)
+{
+	const struct sql_stmt *s;
+	struct db_pool *p;
+	enum router_db db;
+
+	if ((s = sql_find(stmt_name)) == NULL ||
+	    router_family_db(s->family, &db) == -1)
+		return (DB_NO_STMT);
+	if ((p = router_pool(r, db)) == NULL)
+		return (ROUTER_NOT_CONFIGURED);
+	return (db_pool_query(p, stmt_name, nparams, values, cb, arg));
 }

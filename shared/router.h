@@ -76,4 +76,21 @@ struct db_pool *router_pool(struct router *r, enum router_db db);
 /* The App replica pool (owned by the router), or NULL. */
 struct db_pool *router_replica_pool(struct router *r);
 
+/*
+ * Runs the App read stmt_name on the replica only (no fall-back to the
+ * primary), for /readyz's report of the replica itself.  Results as
+ * router_query; ROUTER_NOT_CONFIGURED without a replica, DB_NO_STMT for
+ * a statement that is not an App read.
+ */
+int router_query_replica(struct router *r, const char *stmt_name, int nparams,
+                         const char *const *values, db_result_cb cb, void *arg);
+
+/*
+ * Runs stmt_name on its database's primary even when it is a read (the
+ * App cache when the replica is too far behind).  Results as
+ * router_query.
+ */
+int router_query_primary(struct router *r, const char *stmt_name, int nparams,
+                         const char *const *values, db_result_cb cb, void *arg);
+
 #endif

@@ -93,6 +93,16 @@ static const struct setting setting_table[] = {
      "CloudFront public key id"},
     {"LIFTED_CLOUDFRONT_PRIVATE_KEY", SET_STRING, NULL,
      S(cloudfront_private_key), 0, 0, "CloudFront signing key (PEM)"},
+    {"LIFTED_UPLOAD_MAX_BYTES", SET_INT, "8388608", S(upload_max_bytes), 1,
+     67108864, "largest CMS upload (brochure, logo); larger gets 413 (cms)"},
+    {"LIFTED_MEDIA_URL_KEY", SET_SECRET, NULL, S(media_url_key), 0, 0,
+     "key for signed media URLs, at least 32 bytes (app, cms; the CMS "
+     "falls back to LIFTED_SECRET_KEY)"},
+    {"LIFTED_MEDIA_BASE_URL", SET_STRING, NULL, S(media_base_url), 0, 0,
+     "where the CMS's /media/ route is reached, e.g. https://cms.example; "
+     "empty: same origin (app, cms)"},
+    {"LIFTED_MEDIA_URL_TTL_S", SET_INT, "600", S(media_url_ttl_s), 10, 604800,
+     "signed media URLs expire this long after they are made (app, cms)"},
     {"LIFTED_SCRAPER_TIMEOUT_S", SET_INT, "30", S(scraper_timeout_s), 1, 3600,
      "scraper fetch time-out"},
     {"LIFTED_SCRAPER_DELAY_MS", SET_INT, "1000", S(scraper_delay_ms), 0, 600000,
@@ -129,6 +139,8 @@ static const struct setting setting_table[] = {
      "Argon2id passes for CMS passwords (about 130 ms with 64 MiB)"},
     {"LIFTED_ARGON2_M_KIB", SET_INT, "65536", S(argon2_m_kib), 8, 4194304,
      "Argon2id memory in KiB for CMS passwords"},
+    {"LIFTED_HOUSEKEEPING_TICK_S", SET_INT, "60", S(housekeeping_tick_s), 1,
+     86400, "how often each CMS worker looks for due housekeeping tasks"},
 };
 
 #define NSETTINGS        (sizeof(setting_table) / sizeof(setting_table[0]))

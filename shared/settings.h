@@ -44,6 +44,14 @@ struct settings {
 	char *cloudfront_domain;
 	char *cloudfront_key_id;
 	char *cloudfront_private_key;
+	int upload_max_bytes;
+	char *media_url_key;
+	char *media_base_url;
+	int media_url_ttl_s;
+	/* Not a setting: lifted-cms keeps LIFTED_MAX_BODY_BYTES here for
+	 * JSON bodies before it raises max_body_bytes for uploads; 0: use
+	 * max_body_bytes. */
+	int json_max_body_bytes;
 	int scraper_timeout_s;
 	int scraper_delay_ms;
 	int scraper_retries;
@@ -63,6 +71,7 @@ struct settings {
 	int session_max_s;
 	int argon2_t_cost;
 	int argon2_m_kib;
+	int housekeeping_tick_s;
 };
 
 /* Fills s from envp (a NULL-terminated "NAME=value" array, as environ).

@@ -19,6 +19,17 @@
 	"jsonb_array_elements_text(" S "::jsonb)))"
 #define CMS_NORM(col) "lower(regexp_replace(btrim(" col "), '\\s+', ' ', 'g'))"
 #define CMS_ISO(col)  "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
+/* Housekeeping: a session expired keep_s ($1) ago, and an orphaned upload
+ * (see housekeeping.* below). */
+#define HK_SESSION_GONE(t)                                                     \
+	"(" t ".last_seen_at < now() - make_interval(secs => $3::int + "       \
+	"$1::int) OR " t ".created_at < now() - make_interval(secs => "       \
+	"$4::int + $1::int) OR (" t ".stage = 'totp' AND " t ".created_at "   \
+	"< now() - make_interval(secs => 300 + $1::int)))"
+#define HK_UPLOAD_ORPHAN(t, K)                                                 \
+	"(" t ".detached_at IS NOT NULL OR " t ".target_id IS NULL) AND "      \
+	"coalesce(" t ".detached_at, " t ".created_at) < now() - "             \
+	"make_interval(secs => " K "::int)"
 /* An edit's version: updated_at to the microsecond, compared as text. */
 #define CMS_VERSION(col) "to_char(" col ", 'YYYYMMDDHH24MISSUS')"
 #define CMS_SCRAPED_JSON(t)                                                    \
@@ -33,6 +44,11 @@
 	"'edited_fields', to_jsonb(" t ".edited_fields), "                     \
 	"'app_course_id', " t ".app_course_id, "                               \
 	"'source_ref', 'cms:' || " t ".id, "                                   \
+	"'media', (SELECT jsonb_object_agg(m.kind, jsonb_build_object("        \
+	"'key', m.storage_key, 'content_type', m.content_type, "               \
+	"'name', m.original_name, 'size', m.byte_size)) FROM uploads m "       \
+	"WHERE m.target_type = 'scraped_course' AND m.target_id = " t ".id "   \
+	"AND m.detached_at IS NULL), "                                         \
 	"'created_at', " CMS_ISO(                                              \
 	    t ".created_at") ", "                                              \
 	                     "'updated_at', " CMS_ISO(                         \
@@ -183,6 +199,20 @@ const struct sql_stmt sql_stmts[] = {
     /* Health: /readyz round trips. */
     {"app.ping", "app_health", SQL_READ, "SELECT 1"},
     {"cms.ping", "cms_health", SQL_READ, "SELECT 1"},
+    /*
+     * Read scale-out (docs/operation.md): the App primary's WAL write
+     * position, asked after a notification (so past the notified commit)
+     * and by /readyz.  Not a write, but SQL_WRITE keeps it on the
+     * primary, which is the only one that can answer it.  The standby's
+     * side: whether it is one, how far it has replayed, and how many
+     * bytes that is behind $1, the primary's position (NULL: unknown).
+     */
+    {"app.primary_lsn", "app_health", SQL_WRITE,
+     "SELECT pg_current_wal_lsn()::text"},
+    {"app.replica_status", "app_health", SQL_READ,
+     "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text, "
+     "greatest(pg_wal_lsn_diff($1::text::pg_lsn, "
+     "pg_last_wal_replay_lsn()), 0)::float8"},
     /* Lets tests hold a connection busy for a known time. */
     {"test.sleep", "app_health", SQL_READ, "SELECT pg_sleep($1::float8)"},
 
@@ -249,7 +279,9 @@ const struct sql_stmt sql_stmts[] = {
      "WHERE cc.course_id = c.id), "
      "(SELECT coalesce(json_agg(ct.tech_competency_id "
      "ORDER BY ct.tech_competency_id), '[]') "
-     "FROM course_tech_competencies ct WHERE ct.course_id = c.id)) "
+     "FROM course_tech_competencies ct WHERE ct.course_id = c.id), "
+     /* 18..21: media (migrations/app/0003_course_media.sql). */
+     "c.brochure_key, c.brochure_type, c.logo_key, c.logo_type) "
      "ORDER BY c.id), '[]') FROM courses c "
      "LEFT JOIN levels l ON l.id = c.level_id "
      "LEFT JOIN formats f ON f.id = c.format_id))::text"},
@@ -1033,10 +1065,24 @@ const struct sql_stmt sql_stmts[] = {
      "WITH n AS (SELECT $2::jsonb AS j, $5::text AS tz), "
      "c AS (INSERT INTO courses (source_ref, name, provider, url, cost, "
      "cost_varies, level_id, format_id, spider_name, is_manually_added, "
-     "is_ongoing, cpd_state, cpd_points) "
+     "is_ongoing, cpd_state, cpd_points, brochure_key, brochure_type, "
+     "logo_key, logo_type) "
      "SELECT coalesce($1::text, 'manual:' || "
-     "gen_random_uuid()), " CMS_APP_VALUES " FROM n "
-     "ON CONFLICT (source_ref) DO UPDATE SET name = EXCLUDED.name, "
+     "gen_random_uuid()), " CMS_APP_VALUES ", "
+     "$6::jsonb->'brochure'->>'key', "
+     "$6::jsonb->'brochure'->>'content_type', "
+     "$6::jsonb->'logo'->>'key', $6::jsonb->'logo'->>'content_type' FROM n "
+     /* Media the scraped row has replace the App's; without, media
+      * uploaded to the App course itself stay. */
+     "ON CONFLICT (source_ref) DO UPDATE SET "
+     "brochure_key = coalesce(EXCLUDED.brochure_key, "
+     "courses.brochure_key), "
+     "brochure_type = CASE WHEN EXCLUDED.brochure_key IS NULL "
+     "THEN courses.brochure_type ELSE EXCLUDED.brochure_type END, "
+     "logo_key = coalesce(EXCLUDED.logo_key, courses.logo_key), "
+     "logo_type = CASE WHEN EXCLUDED.logo_key IS NULL "
+     "THEN courses.logo_type ELSE EXCLUDED.logo_type END, "
+     "name = EXCLUDED.name, "
      "provider = EXCLUDED.provider, url = EXCLUDED.url, "
      "cost = EXCLUDED.cost, cost_varies = EXCLUDED.cost_varies, "
      "level_id = EXCLUDED.level_id, format_id = EXCLUDED.format_id, "
@@ -1082,6 +1128,99 @@ const struct sql_stmt sql_stmts[] = {
      "SELECT coalesce(json_agg(json_build_array(substr(source_ref, 5)"
      "::bigint, id) ORDER BY id), '[]')::text FROM courses "
      "WHERE source_ref ~ '^cms:[0-9]{1,18}$'"},
+    /*
+     * Media of App courses (cms_server/uploads.c, docs/media.md).  An
+     * upload sets one kind of a course found by id ($1, in scope $6) or
+     * by source_ref ($2, a published scraped row); updated_at stays, so
+     * an editor's open form is not made stale by an upload.
+     */
+    {"cms_app_courses.set_media", "cms_app_courses", SQL_WRITE,
+     "WITH c AS (UPDATE courses SET "
+     "brochure_key = CASE WHEN $3::text = 'brochure' THEN $4::text "
+     "ELSE brochure_key END, "
+     "brochure_type = CASE WHEN $3::text = 'brochure' THEN $5::text "
+     "ELSE brochure_type END, "
+     "logo_key = CASE WHEN $3::text = 'logo' THEN $4::text "
+     "ELSE logo_key END, "
+     "logo_type = CASE WHEN $3::text = 'logo' THEN $5::text "
+     "ELSE logo_type END "
+     "WHERE (id = $1::bigint OR source_ref = $2::text) AND " CMS_SCOPE(
+         "provider", "$6") " RETURNING id) "
+                           "SELECT c.id, pg_notify('lifted_courses', "
+                           "pg_current_wal_lsn()::text) FROM c"},
+    {"cms_app_courses.media_get", "cms_app_courses", SQL_READ,
+     "SELECT json_build_object('brochure', CASE WHEN brochure_key IS NOT "
+     "NULL THEN json_build_object('key', brochure_key, 'content_type', "
+     "brochure_type) END, 'logo', CASE WHEN logo_key IS NOT NULL THEN "
+     "json_build_object('key', logo_key, 'content_type', logo_type) "
+     "END)::text FROM courses WHERE id = $1::bigint AND " CMS_SCOPE("provider",
+                                                                    "$2")},
+    /*
+     * Upload records (migrations/cms/0006_uploads.sql).  link: the new
+     * row, linked to its target, detaching the one it replaces (read
+     * through "old" first, so the unique index of current uploads sees
+     * the old row detached), and its audit row.  $1 key, $2 kind, $3
+     * content type, $4 size, $5 sha256, $6 name, $7 user, $8 target
+     * type, $9 target id, $10 client.  Returns the new id, the replaced
+     * id and the upload as JSON.
+     */
+    {"cms_uploads.link", "cms_uploads", SQL_WRITE,
+     "WITH old AS (UPDATE uploads SET detached_at = now() "
+     "WHERE target_type = $8::text AND target_id = $9::bigint "
+     "AND kind = $2::text AND detached_at IS NULL "
+     "RETURNING id, storage_key), "
+     "i AS (INSERT INTO uploads (storage_key, kind, content_type, "
+     "byte_size, sha256, original_name, uploaded_by, target_type, "
+     "target_id) SELECT $1::text, $2::text, $3::text, $4::bigint, "
+     "$5::text, $6::text, $7::bigint, $8::text, $9::bigint "
+     "FROM (SELECT count(*) FROM old) o RETURNING *), "
+     "a AS (INSERT INTO audit_log (actor_id, actor_username, action, "
+     "target_type, target_id, before, after, client) "
+     "SELECT $7::bigint, (SELECT username FROM users "
+     "WHERE id = $7::bigint), CASE WHEN EXISTS (SELECT 1 FROM old) "
+     "THEN 'course.media_replace' ELSE 'course.media_upload' END, "
+     "$8::text, $9::text, (SELECT jsonb_build_object($2::text, "
+     "storage_key) FROM old LIMIT 1), jsonb_build_object($2::text, "
+     "i.storage_key, 'content_type', i.content_type, 'size', "
+     "i.byte_size, 'sha256', i.sha256, 'name', i.original_name), "
+     "$10::text FROM i) "
+     "SELECT i.id, (SELECT id FROM old LIMIT 1), json_build_object("
+     "'id', i.id, 'kind', i.kind, 'key', i.storage_key, "
+     "'content_type', i.content_type, 'size', i.byte_size, "
+     "'sha256', i.sha256, 'name', i.original_name, "
+     "'target_type', i.target_type, 'target_id', i.target_id, "
+     "'replaced', (SELECT storage_key FROM old LIMIT 1), "
+     "'created_at', " CMS_ISO("i.created_at") ")::text FROM i"},
+    /* Undoes link when the App half failed: the new row goes, the one
+     * it replaced is current again, and the audit log says so.  $1 new
+     * id, $2 replaced id, $3 user, $4 client. */
+    {"cms_uploads.revert", "cms_uploads", SQL_WRITE,
+     "WITH d AS (DELETE FROM uploads WHERE id = $1::bigint "
+     "RETURNING id, kind, storage_key, target_type, target_id), "
+     "r AS (UPDATE uploads SET detached_at = NULL WHERE id = $2::bigint "
+     "AND (SELECT count(*) FROM d) > 0 RETURNING id), "
+     "a AS (INSERT INTO audit_log (actor_id, actor_username, action, "
+     "target_type, target_id, before, after, client, comment) "
+     "SELECT $3::bigint, (SELECT username FROM users "
+     "WHERE id = $3::bigint), 'course.media_undo', d.target_type, "
+     "d.target_id::text, jsonb_build_object(d.kind, d.storage_key), "
+     "NULL, $4::text, 'the App half failed: upload undone' FROM d) "
+     "SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM r)"},
+    /* A course is gone: its uploads are detached (housekeeping deletes
+     * them after the grace period).  $1 target type, $2 target id. */
+    {"cms_uploads.detach", "cms_uploads", SQL_WRITE,
+     "WITH u AS (UPDATE uploads SET detached_at = now() "
+     "WHERE target_type = $1::text AND target_id = $2::bigint "
+     "AND detached_at IS NULL RETURNING id) SELECT count(*) FROM u"},
+    /* The current uploads of a target, by kind. */
+    {"cms_uploads.current", "cms_uploads", SQL_READ,
+     "SELECT coalesce(json_object_agg(kind, json_build_object('id', id, "
+     "'key', storage_key, 'content_type', content_type, 'size', "
+     "byte_size, 'sha256', sha256, 'name', original_name, 'created_at', "
+     "" CMS_ISO("created_at") ")), '{}')::text FROM uploads "
+                              "WHERE target_type = $1::text AND target_id = "
+                              "$2::bigint "
+                              "AND detached_at IS NULL"},
     /*
      * Scraper jobs (cms_server/scrapers.c, docs/scraper-jobs.md).  A
      * live job whose lease passed belongs to a dead process: failed
@@ -1205,6 +1344,89 @@ const struct sql_stmt sql_stmts[] = {
                                                       "courses', "
                                                       "pg_current_wal_lsn()::"
                                                       "text) FROM c"},
+    /*
+     * Housekeeping (cms_server/housekeeping.c, docs/housekeeping.md;
+     * schema in migrations/cms/0007_housekeeping.sql).  A claim moves
+     * next_run_at on, takes the lease (running_until) and numbers the
+     * run; the timer's claim skips rows another worker is claiming.
+     * Deletes take at most $2 rows each and re-check their condition on
+     * the row they delete; $1 is the task's keep_s.
+     */
+    {"housekeeping.list", "cms_housekeeping", SQL_READ,
+     "SELECT json_build_object('tasks', coalesce(json_agg("
+     "json_build_object('name', name, 'enabled', enabled, "
+     "'interval_s', interval_s, 'keep_s', keep_s, "
+     "'next_run_at', " CMS_ISO(
+         "next_run_at") ", "
+                        "'last_run_at', " CMS_ISO(
+                            "last_run_at") ", "
+                                           "'running', coalesce(running_until "
+                                           "> now(), false), 'runs', runs, "
+                                           "'last_result', last_result) ORDER "
+                                           "BY name), '[]'))::text "
+                                           "FROM housekeeping_tasks"},
+    {"housekeeping.claim_due", "cms_housekeeping", SQL_WRITE,
+     "UPDATE housekeeping_tasks t SET "
+     "next_run_at = now() + make_interval(secs => t.interval_s), "
+     "last_run_at = now(), running_until = now() + interval '15 minutes', "
+     "runs = t.runs + 1 FROM (SELECT name FROM housekeeping_tasks "
+     "WHERE enabled AND next_run_at <= now() AND (running_until IS NULL "
+     "OR running_until < now()) ORDER BY name FOR UPDATE SKIP LOCKED) d "
+     "WHERE t.name = d.name RETURNING t.name, t.keep_s, t.runs"},
+    /* Run now ($1 the task): whatever the schedule, unless running. */
+    {"housekeeping.claim", "cms_housekeeping", SQL_WRITE,
+     "UPDATE housekeeping_tasks SET "
+     "next_run_at = now() + make_interval(secs => interval_s), "
+     "last_run_at = now(), running_until = now() + interval '15 minutes', "
+     "runs = runs + 1 WHERE name = $1 AND (running_until IS NULL "
+     "OR running_until < now()) RETURNING name, keep_s, runs"},
+    /* $1 task, $2 result, $3 client, $4 comment, $5 more left (run again
+     * at the next tick), $6 the run's number: a run whose lease was
+     * taken over still writes its audit row but leaves the task alone. */
+    {"housekeeping.finish", "cms_housekeeping", SQL_WRITE,
+     "WITH t AS (UPDATE housekeeping_tasks SET last_result = $2::jsonb, "
+     "running_until = NULL, next_run_at = CASE WHEN $5::boolean "
+     "THEN least(next_run_at, now()) ELSE next_run_at END "
+     "WHERE name = $1 AND runs = $6::bigint RETURNING name) "
+     "INSERT INTO audit_log (actor_id, actor_username, action, "
+     "target_type, target_id, after, client, comment) "
+     "VALUES (NULL, 'system', 'housekeeping.' || $1, 'housekeeping_task', "
+     "$1, $2::jsonb, $3, $4) RETURNING id"},
+    /* Expired ($3 idle, $4 absolute limit, 300 s pending a second
+     * factor, as auth.session_load and auth.session_create) for longer
+     * than keep_s. */
+    {"housekeeping.delete_sessions", "cms_housekeeping", SQL_WRITE,
+     "WITH d AS (DELETE FROM sessions s WHERE s.id IN (SELECT x.id "
+     "FROM sessions x WHERE " HK_SESSION_GONE(
+         "x") " LIMIT $2::int) "
+              "AND " HK_SESSION_GONE(
+                  "s") " RETURNING 1) SELECT count(*) FROM d"},
+    {"housekeeping.delete_login_attempts", "cms_housekeeping", SQL_WRITE,
+     "WITH d AS (DELETE FROM login_attempts WHERE id IN (SELECT id "
+     "FROM login_attempts WHERE at < now() - make_interval(secs => "
+     "$1::int) LIMIT $2::int) RETURNING 1) SELECT count(*) FROM d"},
+    /* Lines of jobs that ended (a live job's lines are never taken). */
+    {"housekeeping.delete_job_logs", "cms_housekeeping", SQL_WRITE,
+     "WITH d AS (DELETE FROM scraper_job_log l WHERE (l.job_id, l.n) IN "
+     "(SELECT x.job_id, x.n FROM scraper_job_log x "
+     "WHERE x.at < now() - make_interval(secs => $1::int) "
+     "AND NOT EXISTS (SELECT 1 FROM scraper_jobs j WHERE j.id = x.job_id "
+     "AND j.state IN ('queued', 'running')) LIMIT $2::int) "
+     "RETURNING 1) SELECT count(*) FROM d"},
+    /* Orphaned uploads (0006_uploads.sql: detached, or never linked, for
+     * longer than keep_s) after id $3, in id order. */
+    {"housekeeping.uploads_orphans", "cms_housekeeping", SQL_READ,
+     "SELECT u.id, u.storage_key FROM uploads u WHERE u.id > $3::bigint "
+     "AND " HK_UPLOAD_ORPHAN("u", "$1") " ORDER BY u.id LIMIT $2::int"},
+    /* $1 the ids whose object is gone; still orphaned ($2 keep_s). */
+    {"housekeeping.uploads_delete", "cms_housekeeping", SQL_WRITE,
+     "WITH d AS (DELETE FROM uploads u WHERE u.id = ANY($1::bigint[]) "
+     "AND " HK_UPLOAD_ORPHAN("u", "$2") " RETURNING 1) "
+                                        "SELECT count(*) FROM d"},
+    /* Of the stored objects' keys $1, those no uploads row names. */
+    {"housekeeping.strays_check", "cms_housekeeping", SQL_READ,
+     "SELECT k FROM unnest($1::text[]) k WHERE NOT EXISTS "
+     "(SELECT 1 FROM uploads u WHERE u.storage_key = k)"},
 };
 
 const size_t sql_nstmts = sizeof(sql_stmts) / sizeof(sql_stmts[0]);

@@ -82,10 +82,11 @@ export function parseExports(text) {
 
 // Settings each binary's `serve` gets (as scripts/stack passes them).
 const SERVE_SETTINGS = {
-  app: ['LIFTED_APP_DATABASE_URL', 'LIFTED_APP_LISTEN', 'LIFTED_MIGRATIONS_DIR'],
+  app: ['LIFTED_APP_DATABASE_URL', 'LIFTED_APP_LISTEN', 'LIFTED_MIGRATIONS_DIR',
+    'LIFTED_MEDIA_URL_KEY', 'LIFTED_MEDIA_BASE_URL'],
   cms: ['LIFTED_CMS_DATABASE_URL', 'LIFTED_CMS_APP_DATABASE_URL', 'LIFTED_SCRAPER_DATABASE_URL',
     'LIFTED_CMS_LISTEN', 'LIFTED_APP_LISTEN', 'LIFTED_SECRET_KEY', 'LIFTED_STORAGE_URL',
-    'LIFTED_MIGRATIONS_DIR'],
+    'LIFTED_MIGRATIONS_DIR', 'LIFTED_MEDIA_URL_KEY'],
 };
 
 const LISTEN_NAME = { app: 'LIFTED_APP_LISTEN', cms: 'LIFTED_CMS_LISTEN' };
@@ -316,10 +317,14 @@ export class Stack {
     this.tmpDirs = [];
   }
 
-  async up() {
+  // args: extra `scripts/stack up` arguments (e.g. ['--tls']).
+  // env: extra environment for scripts/stack (LIFTED_* names reach the
+  // servers, e.g. { LIFTED_LOG_LEVEL: 'debug' }).
+  async up({ args = [], env = {} } = {}) {
     this.dir = mkdtempSync(path.join(os.tmpdir(), 'lifted-it-'));
     chmodSync(this.dir, 0o755);
-    const r = stackCmd(['up', '--dir', this.dir, '--port-base', String(this.base)], { timeoutMs: 180_000 });
+    const r = stackCmd(['up', '--dir', this.dir, '--port-base', String(this.base), ...args],
+      { timeoutMs: 180_000, env });
     if (r.status !== 0) {
       throw new Error(`scripts/stack up failed (status ${r.status}):\n${r.stdout}\n${r.stderr}`);
     }

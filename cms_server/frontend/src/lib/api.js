@@ -39,8 +39,8 @@ function query(params) {
   return s ? `?${s}` : '';
 }
 
-async function request(method, path, { params = {}, body, raw, signal, quiet401 = false } = {}) {
-  const headers = { Accept: 'application/json' };
+async function request(method, path, { params = {}, body, raw, signal, quiet401 = false, headers: extra } = {}) {
+  const headers = { Accept: 'application/json', ...(extra || {}) };
   if (method !== 'GET') {
     // A raw body (a File for an upload) goes as it is, with its own type.
     headers['Content-Type'] = raw ? (raw.type || 'application/octet-stream') : 'application/json';
@@ -85,6 +85,10 @@ async function request(method, path, { params = {}, body, raw, signal, quiet401 
 const get = (path, params, opts) => request('GET', path, { ...opts, params });
 const post = (path, body, opts) => request('POST', path, { ...opts, body });
 const upload = (path, params, file, opts) => request('POST', path, { ...opts, params, raw: file });
+// A file as the raw body of a PUT, its name in X-File-Name (docs/media.md).
+const putFile = (path, file, opts) => request('PUT', path, {
+  ...opts, raw: file, headers: { 'X-File-Name': encodeURIComponent(file.name || '') },
+});
 
 // A page of a list: {total, page, pageSize, results}.
 function paged(data, page, pageSize) {
@@ -232,6 +236,11 @@ export const api = {
     }));
     return out;
   },
+  // A course's brochure and logo (docs/media.md): {brochure, logo}, each
+  // null or {key, content_type, url, ...}; an upload replaces one.
+  courseMedia: (kind, id, opts) => get('courses/media', { type: kind === 'scraped' ? 'scraped' : 'app', id }, opts),
+  uploadMedia: (kind, id, what, file) =>
+    putFile(`courses/${kind === 'scraped' ? 'scraped' : 'app'}/${encodeURIComponent(id)}/${what}`, file),
   providers: async (q, opts) => list(await get('providers', { q }, opts), 'results')
     .map((p) => (typeof p === 'string' ? p : p.name)).filter(Boolean),
 

@@ -10,6 +10,7 @@ import { EDITOR_FIELDS, changedPayload, emptyCourse, stateLabel, toForm, toLists
 import { ConfirmButton } from '../components/ConfirmButton.jsx';
 import { CourseForm } from '../components/CourseForm.jsx';
 import { CourseHistory } from '../components/CourseHistory.jsx';
+import { CourseMedia } from '../components/CourseMedia.jsx';
 import { FormError } from '../components/FormError.jsx';
 import { Notice } from '../components/Notice.jsx';
 import { ScreenHeading } from '../components/ScreenHeading.jsx';
@@ -158,6 +159,7 @@ export function CourseDetail({ tab, id }) {
           )}
         </Loaded>
       )}
+      {c && !isNew && <CourseMedia kind={kind} id={c.id ?? id} />}
       {c && tab === 'review' && workflow.data && <WorkflowActions course={c} workflow={workflow.data} onDone={onMoved} />}
       {workflow.error && <LoadError error={workflow.error} onRetry={workflow.retry} />}
       {c && tab === 'published' && /^cms:\d+$/.test(c.sourceRef) && (
