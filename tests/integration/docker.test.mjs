@@ -6,7 +6,11 @@
 //   - every file a Dockerfile COPYs/ADDs from the build context and every
 //     file a compose file mounts or builds from exists in the repository;
 //     secret files are not committed: each lies in a secrets/ folder with
-//     a README and is git-ignored, and make-secrets creates every one;
+//     a README and is git-ignored, and make-secrets creates every one
+//     (the media URL key once, the same value for both servers);
+//   - the App gets the media key and the CMS's public URL but never the
+//     CMS's secret_key; the CMS proxy's body limit equals the CMS's
+//     upload limit;
 //   - each image's runtime stage runs as a non-root USER and has a
 //     HEALTHCHECK on /readyz (and that health check works: it is run
 //     against a real server);
@@ -33,8 +37,9 @@ import {
 const stack = new Stack(3);
 const COMPOSE_FILES = ['docker/app_server/compose.yaml', 'docker/cms_server/compose.yaml'];
 const DOCKERFILES = ['docker/app_server/Dockerfile', 'docker/cms_server/Dockerfile'];
-// What `config` needs from the operator (compose.yaml: ${CMS_HOST_CIDR:?...}).
-const COMPOSE_ENV = { CMS_HOST_CIDR: '192.0.2.20/32' };
+// What `config` needs from the operator (compose.yaml: ${CMS_HOST_CIDR:?...},
+// ${CMS_PUBLIC_URL:?...}).
+const COMPOSE_ENV = { CMS_HOST_CIDR: '192.0.2.20/32', CMS_PUBLIC_URL: 'https://cms.example.org' };
 const PERMISSION = /permission denied/i;
 
 let tmp;
@@ -216,19 +221,44 @@ test('docker-compose config -q accepts both compose files (secrets made by docke
   assert.equal(sec('cms_server/secrets/cms_app_database_url'),
     `postgresql://cms_publisher:${sec('app_server/secrets/cms_publisher_password')}@app.example.org:5544/lifted_app`);
   assert.match(sec('cms_server/secrets/secret_key'), /^[0-9a-f]{64}$/);
-  // A second run keeps the passwords.
+  // One media URL key, the same on both servers (the App signs, the CMS
+  // checks), unrelated to the CMS's secret key, which the App never gets.
+  const mediaKey = sec('app_server/secrets/media_url_key');
+  assert.match(mediaKey, /^[0-9a-f]{64}$/);
+  assert.equal(sec('cms_server/secrets/media_url_key'), mediaKey);
+  assert.notEqual(mediaKey, sec('cms_server/secrets/secret_key'));
+  assert.ok(!existsSync(path.join(root, 'docker/app_server/secrets/secret_key')), 'the App server got secret_key');
+  // A second run keeps the passwords and the media key.
   const before2 = sec('app_server/secrets/app_owner_password');
   const again = run(path.join(root, 'docker/make-secrets'), ['--app-db-host', '192.0.2.10'], { cwd: root });
   assert.equal(again.status, 0, again.stderr);
   assert.equal(sec('app_server/secrets/app_owner_password'), before2);
+  assert.equal(sec('app_server/secrets/media_url_key'), mediaKey);
+  assert.equal(sec('cms_server/secrets/media_url_key'), mediaKey);
   assert.match(sec('cms_server/secrets/cms_app_database_url'), /@192\.0\.2\.10:5544\/lifted_app$/);
+  // A CMS copy that went missing or differs is made the App's value again.
+  writeFileSync(path.join(root, 'docker/cms_server/secrets/media_url_key'), `${'0'.repeat(64)}\n`);
+  const fix = run(path.join(root, 'docker/make-secrets'), ['--app-db-host', '192.0.2.10'], { cwd: root });
+  assert.equal(fix.status, 0, fix.stderr);
+  assert.equal(sec('cms_server/secrets/media_url_key'), mediaKey);
+  rmSync(path.join(root, 'docker/cms_server/secrets/media_url_key'));
+  const fix2 = run(path.join(root, 'docker/make-secrets'), ['--app-db-host', '192.0.2.10'], { cwd: root });
+  assert.equal(fix2.status, 0, fix2.stderr);
+  assert.equal(sec('cms_server/secrets/media_url_key'), mediaKey);
 });
 
 test('the App compose file refuses to start without CMS_HOST_CIDR (pg_hba needs the CMS host)', () => {
   const r = run('docker-compose', ['-f', 'docker/app_server/compose.yaml', 'config', '-q'],
-    { env: cleanEnv({}), timeoutMs: 60_000 });
+    { env: cleanEnv({ CMS_PUBLIC_URL: COMPOSE_ENV.CMS_PUBLIC_URL }), timeoutMs: 60_000 });
   assert.notEqual(r.status, 0, 'config passed without CMS_HOST_CIDR');
   assert.match(r.stderr, /CMS_HOST_CIDR/);
+});
+
+test('the App compose file refuses to start without CMS_PUBLIC_URL (where media links point)', () => {
+  const r = run('docker-compose', ['-f', 'docker/app_server/compose.yaml', 'config', '-q'],
+    { env: cleanEnv({ CMS_HOST_CIDR: COMPOSE_ENV.CMS_HOST_CIDR }), timeoutMs: 60_000 });
+  assert.notEqual(r.status, 0, 'config passed without CMS_PUBLIC_URL');
+  assert.match(r.stderr, /CMS_PUBLIC_URL/);
 });
 
 // --- (b) every file they use exists -----------------------------------------------------
@@ -328,14 +358,57 @@ test('the compose files wire health checks, the migrate step and a restricted Ap
     assert.equal(svcs[db].image, 'postgres:15-bookworm');
     // Credentials only as *_FILE settings pointing at secrets.
     for (const [k, v] of Object.entries(svcs[server].environment)) {
-      assert.ok(!/_URL$|_KEY$|PASSWORD/.test(k) || k === 'LIFTED_STORAGE_URL', `${server}: ${k} given inline`);
+      assert.ok(!/_URL$|_KEY$|PASSWORD/.test(k) || ['LIFTED_STORAGE_URL', 'LIFTED_MEDIA_BASE_URL'].includes(k),
+        `${server}: ${k} given inline`);
       if (k.endsWith('_FILE')) assert.match(v, /^\/run\/secrets\//, k);
     }
   }
-  // The App server holds no CMS credentials; the migrate step holds the owner's.
-  assert.deepEqual(app.app.secrets.map((s) => s.source ?? s), ['app_database_url']);
+  // The App server holds no CMS credentials (and never the CMS's
+  // secret_key), only its reader URL and the shared media URL key; the
+  // migrate step holds the owner's.
+  const names = (svc) => (svc.secrets || []).map((s) => s.source ?? s).sort();
+  assert.deepEqual(names(app.app), ['app_database_url', 'media_url_key']);
   assert.deepEqual(app.migrate.secrets.map((s) => s.source ?? s), ['app_admin_database_url']);
+  for (const [name, svc] of Object.entries(app)) {
+    assert.ok(!names(svc).includes('secret_key'), `App server ${name} gets secret_key`);
+    assert.equal(svc.environment?.LIFTED_SECRET_KEY_FILE, undefined, `App server ${name}: LIFTED_SECRET_KEY_FILE`);
+  }
   assert.ok(cms.cms.secrets.map((s) => s.source ?? s).includes('cms_app_database_url'));
+  assert.deepEqual(names(cms.cms), ['cms_app_database_url', 'cms_database_url', 'media_url_key',
+    'scraper_database_url', 'secret_key']);
+  // Media links: both servers read the media key from the same-named
+  // secret (make-secrets gives both folders one value); the App signs
+  // links to the CMS's public URL.
+  for (const [cfg, svc] of [[app, 'app'], [cms, 'cms']]) {
+    assert.equal(cfg[svc].environment.LIFTED_MEDIA_URL_KEY_FILE, '/run/secrets/media_url_key', svc);
+    assert.equal(cfg[svc].environment.LIFTED_MEDIA_URL_KEY, undefined, `${svc}: media key inline`);
+  }
+  assert.equal(app.app.environment.LIFTED_MEDIA_BASE_URL, COMPOSE_ENV.CMS_PUBLIC_URL);
+  assert.equal(cms.cms.environment.LIFTED_MEDIA_BASE_URL, undefined, 'the CMS serves its own /media/ same-origin');
+  // Body limits: the CMS proxy's client_max_body_size is the CMS's upload
+  // limit (default the setting's default), from one variable; the App
+  // proxy keeps the 1m of lifted.conf.
+  const bytes = (v) => {
+    const m = /^(\d+)([kKmM]?)$/.exec(String(v));
+    assert.ok(m, `not an nginx size: ${v}`);
+    return Number(m[1]) * ({ '': 1, k: 1024, m: 1024 * 1024 }[m[2].toLowerCase()]);
+  };
+  const settingDefault = /^LIFTED_UPLOAD_MAX_BYTES=(\d+)$/m.exec(
+    run(path.join(BIN_DIR, 'lifted-cms'), ['print-settings']).stdout)?.[1];
+  assert.ok(settingDefault, 'print-settings has no LIFTED_UPLOAD_MAX_BYTES');
+  assert.equal(bytes(cms.proxy.environment.NGINX_CMS_MAX_BODY), Number(settingDefault));
+  assert.equal(bytes(cms.cms.environment.LIFTED_UPLOAD_MAX_BYTES ?? settingDefault), Number(settingDefault));
+  const cms2 = composeConfig(COMPOSE_FILES[1], { env: { ...COMPOSE_ENV, CMS_UPLOAD_MAX_BYTES: '2097152' } }).services;
+  assert.equal(bytes(cms2.proxy.environment.NGINX_CMS_MAX_BODY), 2097152);
+  assert.equal(bytes(cms2.cms.environment.LIFTED_UPLOAD_MAX_BYTES), 2097152);
+  assert.equal(app.proxy.environment.NGINX_CMS_MAX_BODY, undefined);
+  assert.match(readFileSync(path.join(REPO, 'docker/nginx/lifted-cms.conf.template'), 'utf8'),
+    /^\s*client_max_body_size \$\{NGINX_CMS_MAX_BODY\};$/m);
+  assert.match(readFileSync(path.join(REPO, 'docker/nginx/lifted.conf.template'), 'utf8'),
+    /^client_max_body_size 1m;$/m);
+  assert.match(readFileSync(STACK, 'utf8'), /NGINX_CMS_MAX_BODY="\$\{LIFTED_UPLOAD_MAX_BYTES:-8m\}"/,
+    'scripts/stack renders the CMS body limit from the upload limit');
+  assert.equal(bytes('8m'), Number(settingDefault), "scripts/stack's default is not the setting's");
   // The App database: port 5544, published on loopback unless the
   // operator names the private address the CMS host uses.
   assert.equal(app['app-db'].environment.PGPORT, '5544');

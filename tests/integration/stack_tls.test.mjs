@@ -281,8 +281,10 @@ test('a CMS login through https sets a Secure cookie; over plain http straight t
 });
 
 // nginx refuses what the servers would refuse anyway (the App's 1 MiB
-// body limit; 16 MiB for the CMS's uploads) before it reaches them; below
-// that, the server answers.
+// body limit; for the CMS its upload limit, LIFTED_UPLOAD_MAX_BYTES,
+// default 8 MiB) before it reaches them; below that, the server answers.
+// A body between the CMS's limit and the old nginx limit (16 MiB) used to
+// reach the CMS, which closed the connection: a 502 from nginx.
 async function post(port, p, bytes) {
   const body = Buffer.alloc(bytes, 'a');
   return request('https', port, p, {
@@ -290,7 +292,10 @@ async function post(port, p, bytes) {
   }).catch((e) => ({ error: e }));
 }
 
-test('request body limits: App 1 MiB, CMS 16 MiB at nginx', async () => {
+test('request body limits: App 1 MiB, CMS 8 MiB (its upload limit) at nginx', async () => {
+  // scripts/stack rendered the CMS block with the CMS's default upload limit.
+  assert.match(readFileSync(path.join(stack.dir, 'nginx', 'lifted-cms.conf'), 'utf8'),
+    /^\s*client_max_body_size 8m;$/m);
   const small = await post(TLS_APP, '/api/no-such-route', 1024 * 1024 - 4096);
   assert.ok(small.headers?.['x-request-id'], `the App answered: ${small.status ?? small.error}`);
   const app = await post(TLS_APP, '/api/no-such-route', 1024 * 1024 + 4096);
@@ -298,6 +303,20 @@ test('request body limits: App 1 MiB, CMS 16 MiB at nginx', async () => {
   assert.equal(app.headers['x-request-id'], undefined, 'nginx itself refused it');
   const cms = await post(TLS_CMS, '/cms/api/login', 1024 * 1024 + 4096);
   assert.ok(cms.headers?.['x-request-id'], `the CMS answered: ${cms.status ?? cms.error} ${cms.body?.slice(0, 200)}`);
+  // Just under the CMS's upload limit: still the CMS (its JSON 413 for a
+  // JSON body over LIFTED_MAX_BODY_BYTES), not nginx.
+  const under = await post(TLS_CMS, '/cms/api/login', 8 * 1024 * 1024 - 4096);
+  assert.ok(under.headers?.['x-request-id'], `the CMS answered: ${under.status ?? under.error?.message}`);
+  assert.equal(under.status, 413, under.body?.slice(0, 200));
+  assert.match(under.headers['content-type'], /application\/json/);
+  // Over it, below the old 16m: nginx's own 413, never a 502.
+  const over = await post(TLS_CMS, '/cms/api/login', 8 * 1024 * 1024 + 4096);
+  if (over.error) {
+    assert.match(over.error.code || over.error.message, /EPIPE|ECONNRESET/);
+  } else {
+    assert.equal(over.status, 413, `status ${over.status}: ${over.body?.slice(0, 200)}`);
+    assert.equal(over.headers['x-request-id'], undefined, 'nginx itself refused it');
+  }
   const huge = await post(TLS_CMS, '/cms/api/login', 17 * 1024 * 1024);
   if (huge.error) {
     // nginx may close before the client has sent everything.
@@ -325,6 +344,7 @@ test('the docker/nginx fragments load inside the official nginx image\'s nginx.c
     NGINX_CMS_UPSTREAM: 'cms:9001',
     NGINX_CMS_LISTEN: '127.0.0.1:443 ssl',
     NGINX_CMS_SERVER_NAME: 'cms.example.org',
+    NGINX_CMS_MAX_BODY: '8388608',
   });
   const names = Object.keys(env).map((k) => `\${${k}}`).join(' ');
   const templates = readdirSync(path.join(REPO, 'docker/nginx')).filter((f) => f.endsWith('.conf.template'));
@@ -366,6 +386,7 @@ http {
   const t = run('nginx', ['-t', '-p', `${tmp}/`, '-c', path.join(tmp, 'nginx.conf'), '-e', path.join(tmp, 'error.log')]);
   assert.equal(t.status, 0, t.stderr);
   assert.match(t.stderr, /test is successful/);
+  assert.match(readFileSync(path.join(confd, 'lifted-cms.conf'), 'utf8'), /^\s*client_max_body_size 8388608;$/m);
   // nginx's own variables survived the rendering.
   assert.match(readFileSync(path.join(confd, 'lifted.conf'), 'utf8'), /X-Forwarded-For \$remote_addr;/);
 });
