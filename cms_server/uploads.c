@@ -45,6 +45,7 @@
 #include "storage.h"
 #include "task.h"
 #include "uploads.h"
+#include "url.h"
 
 #define UPL_MAX_ID   9007199254740991LL /* 2^53 - 1: exact in JSON */
 #define UPL_NAME_MAX 100
@@ -233,18 +234,6 @@ upl_declared(struct http_request *req)
 	return (out);
 }
 
-static int
-upl_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
 /*
  * X-File-Name (percent-encoded UTF-8, as encodeURIComponent makes it):
  * the last path component, every byte but letters, digits and " ._-()+"
@@ -258,7 +247,7 @@ upl_file_name(struct http_request *req, int *bad)
 	const char *h = http_req_header(req, "X-File-Name"), *p, *base;
 	char *out;
 	size_t n = 0;
-	int c, hi, lo;
+	int c;
 
 	*bad = 0;
 	if (h == NULL)
@@ -269,16 +258,9 @@ upl_file_name(struct http_request *req, int *bad)
 	}
 	if ((out = arena_alloc(http_arena(req), strlen(h) + 1)) == NULL)
 		return (NULL);
-	for (p = h; *p != '\0'; p++) {
-		c = (unsigned char)*p;
-		if (c == '%' && (hi = upl_hex(p[1])) >= 0 &&
-		    (lo = upl_hex(p[2])) >= 0) {
-			c = hi * 16 + lo;
-			p += 2;
-		}
-		out[n++] = (char)c;
-	}
-	out[n] = '\0';
+	/* A name that is not valid percent-encoding is taken as it is. */
+	if (url_decode(h, strlen(h), out, 0) < 0)
+		memcpy(out, h, strlen(h) + 1);
 	base = out;
 	for (p = out; *p != '\0'; p++)
 		if (*p == '/' || *p == '\\')

@@ -24,6 +24,7 @@
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 
+#include "hex.h"
 #include "sign.h"
 
 #define SIGN_DOMAIN_MAX 253
@@ -34,9 +35,8 @@ int
 sign_url_hmac(const unsigned char *key, size_t keylen, const char *method,
               const char *path, long long expires, char out[65])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int maclen = 0, i;
+	unsigned int maclen = 0;
 	char *msg;
 	size_t msglen;
 	int n;
@@ -57,11 +57,7 @@ sign_url_hmac(const unsigned char *key, size_t keylen, const char *method,
 		return (-1);
 	}
 	free(msg);
-	for (i = 0; i < maclen; i++) {
-		out[2 * i] = hex[mac[i] >> 4];
-		out[2 * i + 1] = hex[mac[i] & 0xf];
-	}
-	out[SIGN_HEX_LEN] = '\0';
+	hex_encode(mac, maclen, out);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return (0);
 }

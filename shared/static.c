@@ -22,6 +22,7 @@
 
 #include <linux/openat2.h>
 
+#include "hex.h"
 #include "static.h"
 
 struct static_root {
@@ -91,18 +92,6 @@ static_root_free(struct static_root *r)
 	free(r);
 }
 
-static int
-static_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
 /*
  * Decodes src once into dst (size dstsz) without the leading '/'.
  * Returns 0, or -1 for anything that is a 400.
@@ -118,8 +107,8 @@ static_decode(const char *src, char *dst, size_t dstsz)
 	for (; *src != '\0'; src++) {
 		c = (unsigned char)*src;
 		if (c == '%') {
-			if ((hi = static_hex(src[1])) == -1 ||
-			    (lo = static_hex(src[2])) == -1)
+			if ((hi = hex_digit(src[1])) == -1 ||
+			    (lo = hex_digit(src[2])) == -1)
 				return (-1);
 			c = hi * 16 + lo;
 			src += 2;
@@ -135,8 +124,8 @@ static_decode(const char *src, char *dst, size_t dstsz)
 	/* A second decoding somewhere else must not be able to produce
 	 * traversal either: refuse what would. */
 	for (const char *p = dst; (p = strchr(p, '%')) != NULL; p++) {
-		if ((hi = static_hex(p[1])) == -1 ||
-		    (lo = static_hex(p[2])) == -1)
+		if ((hi = hex_digit(p[1])) == -1 ||
+		    (lo = hex_digit(p[2])) == -1)
 			continue;
 		c = hi * 16 + lo;
 		if (c == '.' || c == '/' || c == '\\' || c == '\0')

@@ -9,6 +9,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include "hex.h"
 #include "token.h"
 
 static const char b64url[] =
@@ -54,19 +55,6 @@ token_random(char *out, size_t outlen)
 	return (o == TOKEN_LEN ? 0 : -1);
 }
 
-static void
-hex(const unsigned char *d, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 void
 token_sha256_hex(const char *s, char *out)
 {
@@ -74,7 +62,7 @@ token_sha256_hex(const char *s, char *out)
 	unsigned int n = 0;
 
 	EVP_Digest(s, strlen(s), d, &n, EVP_sha256(), NULL);
-	hex(d, n, out);
+	hex_encode(d, n, out);
 }
 
 void
@@ -85,7 +73,7 @@ token_hmac_hex(const char *key, const char *s, char *out)
 
 	HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)s,
 	     strlen(s), d, &n);
-	hex(d, n, out);
+	hex_encode(d, n, out);
 }
 
 int

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "arena.h"
 #include "url.h"
 
@@ -166,18 +167,6 @@ url_cidr_match(const struct url_cidr *list, size_t n, const char *addr)
 	return (0);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
 long
 url_decode(const char *src, size_t len, char *dst, int plus)
 {
@@ -188,8 +177,8 @@ url_decode(const char *src, size_t len, char *dst, int plus)
 			int hi, lo;
 			if (i + 2 >= len)
 				return (-1);
-			hi = hexval((unsigned char)src[i + 1]);
-			lo = hexval((unsigned char)src[i + 2]);
+			hi = hex_digit((unsigned char)src[i + 1]);
+			lo = hex_digit((unsigned char)src[i + 2]);
 			if (hi < 0 || lo < 0)
 				return (-1);
 			dst[o++] = (char)(hi * 16 + lo);
