@@ -47,6 +47,7 @@
 #include <libpq-fe.h>
 #include <libxml/parser.h>
 
+#include "hex.h"
 #include "arena.h"
 #include "db.h"
 #include "diagram.h"
@@ -130,10 +131,8 @@ struct upload_job {
 static void
 upload_work(void *arg)
 {
-	static const char digits[] = "0123456789abcdef";
 	struct upload_job *j = arg;
 	struct sheet sh;
-	size_t i;
 
 	memset(&sh, 0, sizeof(sh));
 	if (sheet_read_mem(j->format, j->data, j->len, &sh, j->err,
@@ -148,11 +147,7 @@ upload_work(void *arg)
 	}
 	j->hex[0] = '\\';
 	j->hex[1] = 'x';
-	for (i = 0; i < j->len; i++) {
-		j->hex[2 + 2 * i] = digits[j->data[i] >> 4];
-		j->hex[3 + 2 * i] = digits[j->data[i] & 15];
-	}
-	j->hex[2 + 2 * j->len] = '\0';
+	hex_encode(j->data, j->len, j->hex + 2);
 }
 
 static void

@@ -21,6 +21,7 @@
 #include <libpq-fe.h>
 #include <openssl/evp.h>
 
+#include "hex.h"
 #include "log.h"
 #include "migrate.h"
 
@@ -47,18 +48,13 @@ struct migrate_file {
 int
 migrate_checksum(const char *data, size_t len, char out_hex[65])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
+	unsigned int mdlen = 0;
 
 	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
 	    mdlen != 32)
 		return (-1);
-	for (i = 0; i < mdlen; i++) {
-		out_hex[2 * i] = hex[md[i] >> 4];
-		out_hex[2 * i + 1] = hex[md[i] & 0x0f];
-	}
-	out_hex[64] = '\0';
+	hex_encode(md, mdlen, out_hex);
 	return (0);
 }
 
