@@ -635,8 +635,10 @@ upl_scope_done(const struct db_result *res, void *arg)
 	          2, v, upl_row_done);
 }
 
+/* A zeroed op for a member of staff who may edit courses; NULL when the
+ * request has been answered (403, or 503 out of memory). */
 static struct upl_op *
-upl_start(struct http_request *req)
+upl_op_new(struct http_request *req)
 {
 	struct upl_op *op;
 
@@ -648,7 +650,15 @@ upl_start(struct http_request *req)
 	}
 	memset(op, 0, sizeof(*op));
 	op->req = req;
-	if (upl_parse_path(op) != 0)
+	return (op);
+}
+
+static struct upl_op *
+upl_start(struct http_request *req)
+{
+	struct upl_op *op;
+
+	if ((op = upl_op_new(req)) == NULL || upl_parse_path(op) != 0)
 		return (NULL);
 	return (op);
 }
@@ -782,14 +792,8 @@ upl_media_route(struct http_request *req)
 	struct upl_op *op;
 	const char *type;
 
-	if (cms_require(req, "courses.edit") != 0)
+	if ((op = upl_op_new(req)) == NULL)
 		return;
-	if ((op = arena_alloc(http_arena(req), sizeof(*op))) == NULL) {
-		http_respond_unavailable(req, "out of memory", 1);
-		return;
-	}
-	memset(op, 0, sizeof(*op));
-	op->req = req;
 	http_param_int(req, "id", &op->id);
 	if (!http_param_str(req, "type", &type) ||
 	    (strcmp(type, "scraped") != 0 && strcmp(type, "app") != 0)) {
