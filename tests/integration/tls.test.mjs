@@ -234,6 +234,41 @@ test('an unreadable key stops start-up with a message naming the file', async ()
   assert.match(r.stderr, /missing\.pem/);
 });
 
+function peerFingerprint(port) {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      const fp = s.getPeerCertificate().fingerprint256;
+      s.end();
+      resolve(fp);
+    });
+    s.on('error', reject);
+  });
+}
+
+test('SIGHUP makes the workers load a renewed certificate', async () => {
+  const own = stack.tmpDir();
+  makeCert(own);
+  const s = await stack.startServer('app', {
+    LIFTED_TLS_CERT: path.join(own, 'cert.pem'), LIFTED_TLS_KEY: path.join(own, 'key.pem'), LIFTED_WORKERS: '2',
+  }, { waitReady: null });
+  try {
+    await waitFor(async () => { try { await peerFingerprint(s.port); return true; } catch { return false; } },
+      { what: 'the TLS server' });
+    const before = await peerFingerprint(s.port);
+    makeCert(own); // a new key and certificate in the same files
+    process.kill(s.pid, 'SIGHUP');
+    // Workers are replaced one by one: every connection must end up on the
+    // new certificate, and none may fail meanwhile.
+    await waitFor(async () => {
+      const fps = await Promise.all([1, 2, 3, 4, 5, 6].map(() => peerFingerprint(s.port)));
+      return fps.every((fp) => fp !== before);
+    }, { timeoutMs: 20_000, what: 'the renewed certificate on every worker' });
+  } finally {
+    await s.stop();
+  }
+  assert.doesNotMatch(s.stderr(), /AddressSanitizer|runtime error:|killed by signal/);
+});
+
 test('the TLS servers reported no sanitizer errors and no dead worker', async () => {
   const err = app.stderr() + cms.stderr();
   assert.doesNotMatch(err, /AddressSanitizer|LeakSanitizer|runtime error:|killed by signal/, err.slice(-4000));
