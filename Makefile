@@ -54,17 +54,7 @@ STATIC = $(BUILD)/static/app/index.html $(BUILD)/static/cms/cms/index.html
         format clean fuzz fuzz-bins fuzz-short
 all: bins
 
-# Test-only command-line tools (tests/tools), built with the binaries in a
-# TESTING=1 build, where the integration tests look for them
-# ($(BUILD)/tests/NAME).
-TEST_TOOLS += $(if $(filter 1,$(TESTING)),$(BUILD)/tests/storage-tool)
-
-bins: $(BINS) $(STATIC) $(TEST_TOOLS)
-
-$(BUILD)/tests/storage-tool: $(BUILD)/obj/tests/tools/storage_tool.o \
-    $(BUILD)/libshared.a
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+bins: $(BINS) $(STATIC)
 
 # The App's single-page app (docs/frontend.md): Vite build, the licence
 # page (scripts/terms), .gz/.br siblings. Built in static/app.tmp and moved
@@ -142,17 +132,23 @@ check-integration: bins
 
 check: check-unit check-integration
 
-# libFuzzer targets (tests/fuzz, docs/scraper.md): the date parser and text
-# normalisers, and the spider-definition loader, built with clang and
-# ASan + UBSan.  `make fuzz` runs each for FUZZ_TIME seconds (60); the
-# test suite runs each for 10 (fuzz-short).  New inputs land in
-# $(BUILD)/fuzz/corpus-NAME; the seeds in tests/fuzz/seeds stay untouched.
+# libFuzzer targets (tests/fuzz, docs/security.md), one per parser of
+# outside input: the scraper's date parser and text normalisers (date) and
+# spider-definition loader (spider), the request framing in front of evhttp
+# (guard), percent-decoding and query strings (query), the signed-URL check
+# (sign), the upload type sniffing and file-name cleaning (upload) and the
+# CSV and .ods readers (sheet); built with clang and ASan + UBSan.
+# `make fuzz` runs each for FUZZ_TIME seconds (60); the test suite runs
+# each for 4 (fuzz-short, about 35 s in all).  New inputs land in
+# $(BUILD)/fuzz/corpus-NAME; the seeds in tests/fuzz/seeds/NAME stay
+# untouched.
 FUZZ_CC    ?= clang
 FUZZ_TIME  ?= 60
 FUZZ_FLAGS  = -std=c11 -D_GNU_SOURCE -g -O1 -Ishared -Icms_server/scraper \
               -fsanitize=fuzzer,address,undefined \
               -fno-sanitize-recover=undefined $(PKGCFG)
-FUZZ_BINS   = $(BUILD)/fuzz/fuzz_date $(BUILD)/fuzz/fuzz_spider
+FUZZ_NAMES  = date spider guard query sign upload sheet
+FUZZ_BINS   = $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_NAMES))
 
 $(BUILD)/fuzz/fuzz_date: tests/fuzz/fuzz_date.c shared/scrape_text.c \
     shared/scrape_text.h
@@ -166,10 +162,41 @@ $(BUILD)/fuzz/fuzz_spider: tests/fuzz/fuzz_spider.c \
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_spider.c \
 	    cms_server/scraper/spider.c $(PKGLIBS)
 
+$(BUILD)/fuzz/fuzz_guard: tests/fuzz/fuzz_guard.c shared/guard.c \
+    shared/guard.h shared/log.c shared/log.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_guard.c shared/guard.c \
+	    shared/log.c $(PKGLIBS)
+
+$(BUILD)/fuzz/fuzz_query: tests/fuzz/fuzz_query.c shared/url.c shared/url.h \
+    shared/hex.c shared/hex.h shared/arena.c shared/arena.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_query.c shared/url.c \
+	    shared/hex.c shared/arena.c
+
+$(BUILD)/fuzz/fuzz_sign: tests/fuzz/fuzz_sign.c shared/sign.c shared/sign.h \
+    shared/hex.c shared/hex.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_sign.c shared/sign.c \
+	    shared/hex.c $(PKGLIBS)
+
+$(BUILD)/fuzz/fuzz_upload: tests/fuzz/fuzz_upload.c shared/upload_check.c \
+    shared/upload_check.h shared/url.c shared/url.h shared/hex.c \
+    shared/hex.h shared/arena.c shared/arena.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_upload.c \
+	    shared/upload_check.c shared/url.c shared/hex.c shared/arena.c
+
+$(BUILD)/fuzz/fuzz_sheet: tests/fuzz/fuzz_sheet.c shared/sheet.c \
+    shared/sheet.h shared/csv.c shared/csv.h shared/ods.c shared/ods.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_sheet.c shared/sheet.c \
+	    shared/csv.c shared/ods.c $(PKGLIBS)
+
 fuzz-bins: $(FUZZ_BINS)
 
 fuzz: fuzz-bins
-	@for f in date spider; do \
+	@for f in $(FUZZ_NAMES); do \
 	    mkdir -p $(BUILD)/fuzz/corpus-$$f && \
 	    echo "=== fuzz_$$f for $(FUZZ_TIME) s" && \
 	    $(BUILD)/fuzz/fuzz_$$f -max_total_time=$(FUZZ_TIME) \
@@ -182,7 +209,7 @@ fuzz: fuzz-bins
 	done
 
 fuzz-short:
-	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=10
+	@$(MAKE) --no-print-directory fuzz FUZZ_TIME=4
 
 deps:
 	@scripts/deps
@@ -200,7 +227,7 @@ format:
 	clang-format -i $(SHARED_SRC) $(wildcard shared/*.h) \
 	    $(APP_SRC) $(wildcard app_server/*.h) $(CMS_SRC) \
 	    $(wildcard cms_server/*.h) $(SCRAPER_SRC) $(UNIT_SRC) \
-	    $(wildcard tests/server/*.c) $(wildcard tests/tools/*.c)
+	    $(wildcard tests/server/*.c)
 
 clean:
 	rm -rf build

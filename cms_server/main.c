@@ -7,6 +7,9 @@
  *   lifted-cms print-settings   every setting at its default
  *   lifted-cms createsuperuser --username NAME [--password-file F]
  *                               a staff account with every permission
+ *   lifted-cms storage put|get|list|delete ...
+ *                               the storage backend from the command line
+ *                               (storage_cmd.c)
  *
  * Everything the CMS serves is behind its login (cms_server/session.c):
  * its own API under /cms/api/, and the App's routes and pages (the
@@ -33,6 +36,7 @@
 #include "service.h"
 #include "session.h"
 #include "settings.h"
+#include "storage_cmd.h"
 #include "uploads.h"
 #include "users_cmd.h"
 
@@ -95,7 +99,11 @@ usage(void)
 	fprintf(stderr,
 	        "usage: lifted-cms serve | migrate | "
 	        "print-settings |\n"
-	        "       createsuperuser --username NAME [--password-file F]\n");
+	        "       createsuperuser --username NAME [--password-file F] |\n"
+	        "       storage put KEY FILE [CONTENT-TYPE] |\n"
+	        "       storage get [--max BYTES] KEY FILE | storage list "
+	        "[PREFIX] |\n"
+	        "       storage delete KEY\n");
 	exit(2);
 }
 
@@ -105,7 +113,8 @@ main(int argc, char **argv)
 	struct server_config sc;
 	int rc;
 
-	if (argc < 2 || (argc != 2 && strcmp(argv[1], "createsuperuser") != 0))
+	if (argc < 2 || (argc != 2 && strcmp(argv[1], "createsuperuser") != 0 &&
+	                 strcmp(argv[1], "storage") != 0))
 		usage();
 	if (strcmp(argv[1], "print-settings") == 0) {
 		settings_print_defaults(stdout);
@@ -120,6 +129,8 @@ main(int argc, char **argv)
 		cli_require(settings.cms_database_url,
 		            "LIFTED_CMS_DATABASE_URL");
 		rc = users_cmd_createsuperuser(&settings, argc - 2, argv + 2);
+	} else if (strcmp(argv[1], "storage") == 0) {
+		rc = storage_cmd_run(&settings, argc - 2, argv + 2);
 	} else if (strcmp(argv[1], "serve") == 0) {
 		cli_require(settings.cms_database_url,
 		            "LIFTED_CMS_DATABASE_URL");

@@ -44,12 +44,12 @@
 #include "settings.h"
 #include "storage.h"
 #include "task.h"
+#include "upload_check.h"
 #include "uploads.h"
 #include "url.h"
 
-#define UPL_MAX_ID   9007199254740991LL /* 2^53 - 1: exact in JSON */
-#define UPL_NAME_MAX 100
-#define UPL_HDR_MAX  1024
+#define UPL_MAX_ID  9007199254740991LL /* 2^53 - 1: exact in JSON */
+#define UPL_HDR_MAX 1024
 
 static struct storage *upl_storage;
 
@@ -179,34 +179,6 @@ cms_uploads_detach(const char *target_type, const char *target_id)
 /* --- checks ----------------------------------------------------------------
  */
 
-/* The content type the bytes say, with its key extension; NULL: none we
- * take. */
-static const char *
-upl_sniff(const unsigned char *p, size_t n, const char **ext)
-{
-	static const unsigned char png[8] = {0x89, 'P',  'N',  'G',
-	                                     0x0d, 0x0a, 0x1a, 0x0a};
-
-	if (n >= 5 && memcmp(p, "%PDF-", 5) == 0) {
-		*ext = "pdf";
-		return ("application/pdf");
-	}
-	if (n >= 8 && memcmp(p, png, 8) == 0) {
-		*ext = "png";
-		return ("image/png");
-	}
-	if (n >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff) {
-		*ext = "jpg";
-		return ("image/jpeg");
-	}
-	if (n >= 12 && memcmp(p, "RIFF", 4) == 0 &&
-	    memcmp(p + 8, "WEBP", 4) == 0) {
-		*ext = "webp";
-		return ("image/webp");
-	}
-	return (NULL);
-}
-
 /* The declared media type, lower-cased, without parameters; NULL when
  * none was declared (absent, empty or application/octet-stream). */
 static const char *
@@ -235,51 +207,30 @@ upl_declared(struct http_request *req)
 }
 
 /*
- * X-File-Name (percent-encoded UTF-8, as encodeURIComponent makes it):
- * the last path component, every byte but letters, digits and " ._-()+"
- * replaced by '_', no leading dots or spaces, at most UPL_NAME_MAX bytes.
- * Only ever shown and put in a quoted Content-Disposition, never used as
- * a path.  NULL when nothing is left; "" (and 400) when too long.
+ * X-File-Name (percent-encoded UTF-8, as encodeURIComponent makes it),
+ * decoded and cleaned by upload_clean_name (shared/upload_check.c).  NULL
+ * when nothing is left; NULL and *bad set (400) when over UPL_HDR_MAX.
  */
 static const char *
 upl_file_name(struct http_request *req, int *bad)
 {
-	const char *h = http_req_header(req, "X-File-Name"), *p, *base;
+	const char *h = http_req_header(req, "X-File-Name");
 	char *out;
-	size_t n = 0;
-	int c;
+	size_t len;
 
 	*bad = 0;
 	if (h == NULL)
 		return (NULL);
-	if (strlen(h) > UPL_HDR_MAX) {
+	if ((len = strlen(h)) > UPL_HDR_MAX) {
 		*bad = 1;
 		return (NULL);
 	}
-	if ((out = arena_alloc(http_arena(req), strlen(h) + 1)) == NULL)
+	if ((out = arena_alloc(http_arena(req), len + 1)) == NULL)
 		return (NULL);
 	/* A name that is not valid percent-encoding is taken as it is. */
-	if (url_decode(h, strlen(h), out, 0) < 0)
-		memcpy(out, h, strlen(h) + 1);
-	base = out;
-	for (p = out; *p != '\0'; p++)
-		if (*p == '/' || *p == '\\')
-			base = p + 1;
-	while (*base == '.' || *base == ' ')
-		base++;
-	n = strlen(base);
-	if (n > UPL_NAME_MAX)
-		n = UPL_NAME_MAX;
-	memmove(out, base, n);
-	out[n] = '\0';
-	while (n > 0 && out[n - 1] == ' ')
-		out[--n] = '\0';
-	for (p = out; *p != '\0'; p++) {
-		c = (unsigned char)*p;
-		if (!isalnum(c) && strchr(" ._-()+", c) == NULL)
-			out[p - out] = '_';
-	}
-	return (n > 0 ? out : NULL);
+	if (url_decode(h, len, out, 0) < 0)
+		memcpy(out, h, len + 1);
+	return (upload_clean_name(out, out, len + 1) > 0 ? out : NULL);
 }
 
 /* /cms/api/courses/<scraped|app>/<id>/<kind>: 0, or -1 after 404. */
@@ -338,7 +289,7 @@ upl_check_body(struct upl_op *op)
 		http_respond_error(op->req, 413, "the file is too large", f);
 		return (-1);
 	}
-	op->type = upl_sniff(op->body, op->len, &op->ext);
+	op->type = upload_sniff(op->body, op->len, &op->ext);
 	if (op->type == NULL ||
 	    (strcmp(op->kind, "brochure") == 0) !=
 	        (strcmp(op->type, "application/pdf") == 0)) {

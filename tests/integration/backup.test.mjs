@@ -4,8 +4,15 @@
 // to the same rows, grants and API answers, retention by the date in the
 // file name, and damaged dumps refused without touching the target.
 //
+// Backups in the storage backend (scripts/backup --to-storage, scripts/restore
+// storage:backups/NAME, `lifted-cms storage`): into stack A's local storage
+// directory and into s3rver behind the signature-verifying proxy of
+// lib/s3.mjs, retention in the store, restore from the store, and a
+// corrupted object refused.
+//
 // Two stacks: A (offset 4) is the source, B (offset 5) the restore target;
 // B is brought up by the runbook's `runbook-stack` block, not by the harness.
+// s3rver and its proxy use A's spare ports (base+4, base+5).
 // The tests share state and run in order.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +21,7 @@ import {
   readFileSync, writeFileSync, readdirSync, statSync, mkdtempSync, chmodSync, cpSync,
   mkdirSync, copyFileSync, utimesSync, existsSync, rmSync,
 } from 'node:fs';
+import { execFile } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -21,6 +29,7 @@ import {
   Stack, REPO, BIN_DIR, run, cleanEnv, parseExports, freshGet, get, waitFor, binPath,
 } from './lib/stack.mjs';
 import { createSuperuser, login, scrapedSeeder, sqlOn, lit } from './lib/cms.mjs';
+import { startS3, S3_SECRET } from './lib/s3.mjs';
 
 const BACKUP = path.join(REPO, 'scripts/backup');
 const RESTORE = path.join(REPO, 'scripts/restore');
@@ -118,7 +127,10 @@ before(async () => {
   chmodSync(B.dir, 0o755);
 });
 
+let s3 = null; // s3rver + proxy, started by the first S3 test
+
 after(async () => {
+  if (s3) await s3.stop();
   await B.down();
   await A.down();
 });
@@ -428,6 +440,239 @@ test('a damaged dump is refused and the target database stays as it was', async 
   }
   const ready = await get(B.ports.app, '/readyz');
   assert.equal(ready.status, 200);
+});
+
+// --- backups in the storage backend ---------------------------------------
+
+const STORE_BUCKET = 'lifted-backups';
+const STORE_PREFIX = 'site';
+const STORE_RE = /^backups\/lifted-(app|cms)-(\d{8}t\d{6}z)\.dump(\.sha256)?$/;
+const localStore = () => ({ LIFTED_STORAGE_URL: `file://${A.dir}/storage` });
+const s3Store = () => {
+  const e = s3.env(STORE_PREFIX);
+  const out = {};
+  for (const [k, v] of Object.entries(e)) if (k.startsWith('LIFTED_')) out[k] = v;
+  return out;
+};
+// As run(), but without blocking the event loop: the S3 proxy runs in
+// this process and must answer while the command waits.
+function runAsync(cmd, args, { env = cleanEnv(), timeoutMs = 180_000 } = {}) {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { env, cwd: REPO, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => resolve({
+        status: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr,
+      }));
+  });
+}
+// `lifted-cms storage ARGS` against store (an object of LIFTED_* settings).
+const storage = (store, args) => runAsync(binPath('cms'), ['storage', ...args], { env: cleanEnv(store) });
+const storeKeys = async (store) => {
+  const l = await storage(store, ['list', 'backups/']);
+  assert.equal(l.status, 0, l.stderr);
+  return l.stdout.split('\n').filter(Boolean).map((x) => x.split(' ')[0]).sort();
+};
+// scripts/backup or scripts/restore with the binaries under test.
+const script = (cmd, args, store = {}) => runAsync(cmd, args,
+  { env: cleanEnv({ LIFTED_BIN_DIR: BIN_DIR, ...store }), timeoutMs: 180_000 });
+// The stamp of the run whose output is text.
+const stampIn = (text) => {
+  const m = /wrote \S+\/lifted-app-(\d{8}T\d{6}Z)\.dump /.exec(text);
+  assert.ok(m, text);
+  return m[1];
+};
+let storeStamp; // the newest backup in s3rver
+
+test('backup --to-storage into the stack\'s storage directory: dated objects, read back, listed', async () => {
+  const out = path.join(tmp('lifted-it-bks-'), 'b');
+  const r = await script(BACKUP, ['--to-storage', '--stack-dir', A.dir, out]);
+  assert.equal(r.status, 0, `backup failed:\n${r.stdout}\n${r.stderr}`);
+  assertNoSecrets(A, r.stdout + r.stderr);
+  const stamp = stampIn(r.stdout);
+  const lower = stamp.toLowerCase();
+  assert.match(r.stdout, new RegExp(`stored and verified backups/lifted-app-${lower}\\.dump`));
+  assert.match(r.stdout, new RegExp(`stored and verified backups/lifted-cms-${lower}\\.dump`));
+  // The objects are files of the stack's storage, byte for byte the dumps.
+  const keys = await storeKeys(localStore());
+  const mine = keys.filter((k) => k.includes(lower));
+  assert.deepEqual(mine, ['app', 'cms'].flatMap((w) => [`backups/lifted-${w}-${lower}.dump`, `backups/lifted-${w}-${lower}.dump.sha256`]));
+  for (const k of mine) {
+    assert.match(k, STORE_RE);
+    const name = k.slice('backups/'.length).replace(/t(\d{6})z/, 'T$1Z');
+    const obj = path.join(A.dir, 'storage', k);
+    assert.ok(readFileSync(obj).equals(readFileSync(path.join(out, name))), `${k} differs from ${name}`);
+    assert.equal(mode(obj), 0o600, k);
+  }
+  assert.deepEqual(readdirSync(out).filter((f) => f.startsWith('.')), [], 'a temporary file was left');
+  // Without a store it says what to set, and writes nothing.
+  const none = path.join(tmp('lifted-it-bkn-'), 'b');
+  const n = await script(BACKUP, ['--to-storage', none], {
+    LIFTED_APP_ADMIN_DATABASE_URL: A.env.LIFTED_APP_ADMIN_DATABASE_URL,
+    LIFTED_CMS_DATABASE_URL: A.env.LIFTED_CMS_DATABASE_URL,
+  });
+  assert.notEqual(n.status, 0);
+  assert.match(n.stderr, /LIFTED_STORAGE_URL/);
+  assert.ok(!existsSync(none));
+});
+
+test('backup --to-storage into S3 (s3rver behind the verifying proxy): signed puts, read back, listed', async () => {
+  s3 = await startS3({ s3rverPort: A.base + 4, proxyPort: A.base + 5, bucket: STORE_BUCKET, dir: tmp('lifted-it-s3-') });
+  const out = path.join(tmp('lifted-it-bk3-'), 'b');
+  const from = s3.seen.length;
+  // The store from the environment wins over the stack's.
+  const r = await script(BACKUP, ['--to-storage', '--stack-dir', A.dir, out], s3Store());
+  assert.equal(r.status, 0, `backup failed:\n${r.stdout}\n${r.stderr}`);
+  assertNoSecrets(A, r.stdout + r.stderr);
+  assert.ok(!(r.stdout + r.stderr).includes(S3_SECRET), 'the S3 secret was printed');
+  const stamp = stampIn(r.stdout);
+  const lower = stamp.toLowerCase();
+  const reqs = s3.seen.slice(from);
+  assert.ok(reqs.every((q) => q.verified), JSON.stringify(reqs.filter((q) => !q.verified)));
+  const puts = reqs.filter((q) => q.method === 'PUT').map((q) => q.path);
+  assert.deepEqual(puts, ['app', 'cms'].flatMap((w) => [
+    `/${STORE_BUCKET}/${STORE_PREFIX}/backups/lifted-${w}-${lower}.dump`,
+    `/${STORE_BUCKET}/${STORE_PREFIX}/backups/lifted-${w}-${lower}.dump.sha256`]));
+  // Every object was read back.
+  assert.equal(reqs.filter((q) => q.method === 'GET' && q.path.includes(`-${lower}.dump`)).length, 4);
+  assert.deepEqual((await storeKeys(s3Store())).filter((k) => k.includes(lower)).length, 4);
+  for (const w of ['app', 'cms']) {
+    const got = path.join(tmp('lifted-it-get-'), 'x');
+    const g = await storage(s3Store(), ['get', `backups/lifted-${w}-${lower}.dump`, got]);
+    assert.equal(g.status, 0, g.stderr);
+    assert.equal(sha256(got), sha256(path.join(out, `lifted-${w}-${stamp}.dump`)));
+  }
+  // Nothing of this run went to the stack's storage.
+  assert.equal((await storeKeys(localStore())).filter((k) => k.includes(lower)).length, 0);
+  storeStamp = stamp;
+});
+
+test('retention in the store removes exactly the old dated objects under backups/', async () => {
+  const stampOf = (daysAgo) => new Date(Date.now() - daysAgo * 86_400_000).toISOString()
+    .replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z').toLowerCase();
+  const d = tmp('lifted-it-sret-');
+  const one = path.join(d, 'one');
+  writeFileSync(one, 'x');
+  const old = [];
+  const keep = [];
+  for (const who of ['app', 'cms']) {
+    for (const [days, list] of [[400, old], [8, old], [6, keep], [1, keep]]) {
+      list.push(`backups/lifted-${who}-${stampOf(days)}.dump`, `backups/lifted-${who}-${stampOf(days)}.dump.sha256`);
+    }
+  }
+  const s20 = stampOf(20);
+  const alike = [`backups/other-app-${s20}.dump`, `backups/lifted-app-${s20}.dump.bak`,
+    `backups/lifted-web-${s20}.dump`, `backups/lifted-app-${s20.slice(0, 8)}.dump`,
+    `backups/sub/lifted-app-${s20}.dump`, `backups/lifted-app-${s20}.dump.sha256.old`,
+    'backups/lifted-app-20241399t000000z.dump', `elsewhere/lifted-app-${s20}.dump`, `lifted-app-${s20}.dump`];
+  for (const k of [...old, ...keep, ...alike]) {
+    const p = await storage(s3Store(), ['put', k, one]);
+    assert.equal(p.status, 0, `${k}: ${p.stderr}`);
+  }
+  const before = new Set(await storeKeys(s3Store()));
+  for (const k of [...old, ...keep]) assert.ok(before.has(k), k);
+
+  const out = path.join(d, 'b');
+  const r = await script(BACKUP, ['--to-storage', '--keep-days', '7', '--stack-dir', A.dir, out], s3Store());
+  assert.equal(r.status, 0, `backup failed:\n${r.stdout}\n${r.stderr}`);
+  const lower = stampIn(r.stdout).toLowerCase();
+  const left = new Set(await storeKeys(s3Store()));
+  for (const k of old) {
+    assert.ok(!left.has(k), `${k} was kept`);
+    assert.ok(r.stdout.includes(`removed ${k} from the store`), `removal of ${k} not reported`);
+  }
+  for (const k of [...keep, ...alike.filter((a) => a.startsWith('backups/'))]) assert.ok(left.has(k), `${k} was removed`);
+  for (const k of ['elsewhere/', 'lifted-app-']) {
+    const l = await storage(s3Store(), ['list', k]);
+    assert.equal(l.stdout.split('\n').filter(Boolean).length, 1, `${k}: ${l.stdout}`);
+  }
+  // This run's objects and the previous S3 run's (today) stay.
+  for (const w of ['app', 'cms']) {
+    for (const st of [lower, storeStamp.toLowerCase()]) {
+      assert.ok(left.has(`backups/lifted-${w}-${st}.dump`) && left.has(`backups/lifted-${w}-${st}.dump.sha256`), `${w} ${st}`);
+    }
+  }
+  assert.match(r.stdout, new RegExp(`${old.length} old object\\(s\\) removed from the store`));
+  assert.equal(left.size, before.size - old.length + 4);
+  storeStamp = stampIn(r.stdout);
+});
+
+test('restore from storage:backups/NAME (S3, and the stack\'s storage) reproduces every table', async () => {
+  assert.ok(storeStamp, 'the S3 backup test did not run');
+  // Newer data in B that the restore must roll back.
+  sqlOn(B, 'cms', "INSERT INTO audit_log (actor_username, action, target_type) VALUES ('someone', 'course.delete', 'course')");
+  sqlOn(B, 'app', "INSERT INTO courses (name, is_manually_added, cpd_state) VALUES ('Not In The Backup', true, 'na')");
+  const a = { app: snapshot(A, 'app'), cms: snapshot(A, 'cms') };
+  for (const which of ['app', 'cms']) assert.notDeepEqual(snapshot(B, which).rows, a[which].rows, `${which}: B already equals A`);
+
+  const tmpd = tmp('lifted-it-rtmp-');
+  // Names in either case; S3 from the environment.
+  const r = await runAsync(RESTORE, ['--stack-dir', B.dir, `storage:backups/lifted-app-${storeStamp}.dump`,
+    `storage:backups/lifted-cms-${storeStamp.toLowerCase()}.dump`], {
+    env: cleanEnv({ LIFTED_BIN_DIR: BIN_DIR, TMPDIR: tmpd, ...s3Store() }), timeoutMs: 180_000,
+  });
+  assert.equal(r.status, 0, `restore failed:\n${r.stdout}\n${r.stderr}`);
+  assertNoSecrets(B, r.stdout + r.stderr);
+  assert.match(r.stdout, /fetched backups\/lifted-app-\S+ from the store/);
+  assert.match(r.stdout, /checksum ok[\s\S]*checksum ok/);
+  assert.match(r.stdout, /notified lifted_framework and lifted_courses/);
+  for (const which of ['app', 'cms']) assert.deepEqual(snapshot(B, which), a[which], which);
+  assert.deepEqual(readdirSync(tmpd), [], 'the fetched dumps were left behind');
+
+  // From A's local storage (the first --to-storage test), named in the
+  // environment, into B (--stack-dir B names only B's databases then).
+  sqlOn(B, 'cms', "INSERT INTO audit_log (actor_username, action, target_type) VALUES ('someone', 'course.delete', 'course')");
+  const localKey = (await storeKeys(localStore())).filter((k) => /^backups\/lifted-cms-.*\.dump$/.test(k)).pop();
+  const l = await runAsync(RESTORE, ['--stack-dir', B.dir, `storage:${localKey}`], {
+    env: cleanEnv({ LIFTED_BIN_DIR: BIN_DIR, TMPDIR: tmpd, ...localStore() }), timeoutMs: 180_000,
+  });
+  assert.equal(l.status, 0, `restore failed:\n${l.stdout}\n${l.stderr}`);
+  assert.deepEqual(snapshot(B, 'cms'), a.cms);
+  assert.deepEqual(readdirSync(tmpd), []);
+});
+
+test('a corrupted or unchecked object in the store is refused and the target stays as it was', async () => {
+  const before = { app: snapshot(B, 'app'), cms: snapshot(B, 'cms') };
+  const tmpd = tmp('lifted-it-rbad-');
+  const st = storeStamp.toLowerCase();
+  const key = `backups/lifted-app-${st}.dump`;
+  const restoreFrom = (args) => runAsync(RESTORE, ['--stack-dir', B.dir, ...args], {
+    env: cleanEnv({ LIFTED_BIN_DIR: BIN_DIR, TMPDIR: tmpd, ...s3Store() }), timeoutMs: 180_000,
+  });
+  // One byte flipped in a copy under a new stamp, with the original checksum.
+  const orig = path.join(tmpd, 'orig');
+  assert.equal((await storage(s3Store(), ['get', key, orig])).status, 0);
+  const sum = path.join(tmpd, 'sum');
+  assert.equal((await storage(s3Store(), ['get', `${key}.sha256`, sum])).status, 0);
+  const b = readFileSync(orig);
+  b[Math.floor(b.length / 2)] ^= 0xff;
+  writeFileSync(orig, b);
+  const bad = 'backups/lifted-app-20990101t000000z.dump';
+  assert.equal((await storage(s3Store(), ['put', bad, orig])).status, 0);
+  assert.equal((await storage(s3Store(), ['put', `${bad}.sha256`, sum])).status, 0);
+  rmSync(orig);
+  rmSync(sum);
+  const r = await restoreFrom([`storage:${bad}`]);
+  assert.notEqual(r.status, 0, r.stdout);
+  assert.match(r.stderr, /checksum mismatch/);
+  assert.doesNotMatch(r.stdout, /restoring/);
+
+  // No checksum object: refused too.
+  assert.equal((await storage(s3Store(), ['delete', `${bad}.sha256`])).status, 0);
+  const n = await restoreFrom([`storage:${bad}`]);
+  assert.notEqual(n.status, 0);
+  assert.match(n.stderr, /no checksum file/);
+
+  // Not in the store, and names that are not dumps: refused before any restore.
+  const m = await restoreFrom(['storage:backups/lifted-app-20000101t000000z.dump']);
+  assert.notEqual(m.status, 0);
+  assert.match(m.stderr, /cannot fetch/);
+  for (const arg of ['storage:../x.dump', 'storage:backups/other.dump', `storage:${key}.sha256`, 'storage:']) {
+    const x = await restoreFrom([arg]);
+    assert.notEqual(x.status, 0, arg);
+    assert.match(x.stderr, /not a dump in the store/, arg);
+  }
+  for (const which of ['app', 'cms']) assert.deepEqual(snapshot(B, which), before[which], `${which} changed`);
+  assert.deepEqual(readdirSync(tmpd), [], 'fetched files were left behind');
+  assert.equal((await storage(s3Store(), ['delete', bad])).status, 0);
 });
 
 test('after a restore, migrate applies newer migrations (upgrade path) and is otherwise a no-op', () => {

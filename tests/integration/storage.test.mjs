@@ -1,143 +1,45 @@
-// Object storage, S3 backend (issue 8, docs/storage.md): the test-only
-// storage tool (tests/tools/storage_tool.c, the real shared/storage.c and
-// shared/s3.c) against s3rver on loopback.  No database is needed, so no
-// stack is started.
-//
-// s3rver accepts any Signature Version 4 without checking it, so the
-// tool talks to a small verifying proxy in this file first: it recomputes
-// every request's signature from what arrived on the wire (an
-// independent implementation, node:crypto) and checks the payload hash
-// against the body; a mismatch gets S3's 403 SignatureDoesNotMatch, as AWS
-// would answer.  The proxy then forwards to s3rver.
+// Object storage, S3 backend (issue 8, docs/storage.md): the operator
+// command `lifted-cms storage` (cms_server/storage_cmd.c over the real
+// shared/storage.c and shared/s3.c) against s3rver on loopback, behind
+// the signature-verifying proxy of lib/s3.mjs.  No database is needed,
+// so no stack is started.
 //
 // Ports (offset 19): base+0 s3rver, base+1 the verifying proxy.
 // Objects are written to s3rver directly only to fill a bucket quickly
 // (the listing test); everything under test goes through the proxy.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
-import { BIN_DIR, REPO, cleanEnv, portBase, waitFor, portOpen } from './lib/stack.mjs';
+import { binPath, portBase } from './lib/stack.mjs';
+import { startS3 } from './lib/s3.mjs';
 
 const BASE = portBase(19);
 const S3RVER_PORT = BASE;
 const PROXY_PORT = BASE + 1;
 const BUCKET = 'lifted-test';
 const PREFIX = 'media';
-const ACCESS = 'S3RVER';
-const SECRET = 'S3RVER';
-const TOOL = path.join(BIN_DIR, 'tests', 'storage-tool');
-// s3rver's continuation tokens use DES, which Node 20's OpenSSL 3 keeps in
-// its legacy provider.
-const S3RVER = path.join(REPO, 'tests/node_modules/s3rver/bin/s3rver.js');
+const CMS = binPath('cms');
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lifted-storage-'));
-let s3rver = null;
-let proxy = null;
-const seen = []; // { method, path, verified, reason } per request reaching the proxy
+let s3 = null;
+let seen = []; // { method, path, verified, reason } per request reaching the proxy
 
-// --- the verifying proxy --------------------------------------------------
+// --- the command --------------------------------------------------------------
 
-const sha256 = (b) => crypto.createHash('sha256').update(b).digest('hex');
-const hmac = (k, s) => crypto.createHmac('sha256', k).update(s).digest();
-// RFC 3986 unreserved characters stay, everything else is %XX (upper case).
-const enc = (s) => Array.from(Buffer.from(s, 'utf8'))
-  .map((c) => (/[A-Za-z0-9\-._~]/.test(String.fromCharCode(c))
-    ? String.fromCharCode(c) : '%' + c.toString(16).toUpperCase().padStart(2, '0')))
-  .join('');
+const s3env = (extra = {}) => s3.env(PREFIX, extra);
 
-// null when the request is correctly signed with SECRET, else the reason.
-function verify(req, body) {
-  const auth = req.headers.authorization || '';
-  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([a-z0-9-]+)\/s3\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
-  if (!m) return 'malformed Authorization';
-  const [, access, day, region, signedHeaders, signature] = m;
-  if (access !== ACCESS) return 'unknown access key';
-  const amzDate = req.headers['x-amz-date'] || '';
-  if (!/^\d{8}T\d{6}Z$/.test(amzDate) || amzDate.slice(0, 8) !== day) return 'bad x-amz-date';
-  const when = Date.parse(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
-  if (Math.abs(Date.now() - when) > 15 * 60 * 1000) return 'x-amz-date too far from now';
-  if (req.headers['x-amz-content-sha256'] !== sha256(body)) return 'payload hash does not match the body';
-  const names = signedHeaders.split(';');
-  for (const must of ['host', 'x-amz-content-sha256', 'x-amz-date']) {
-    if (!names.includes(must)) return `${must} not signed`;
-  }
-  const q = req.url.indexOf('?');
-  const rawPath = q < 0 ? req.url : req.url.slice(0, q);
-  const query = (q < 0 ? '' : req.url.slice(q + 1)).split('&').filter(Boolean)
-    .map((p) => {
-      const i = p.indexOf('=');
-      const k = decodeURIComponent(i < 0 ? p : p.slice(0, i));
-      const v = decodeURIComponent(i < 0 ? '' : p.slice(i + 1));
-      return [enc(k), enc(v)];
-    })
-    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`).join('&');
-  const headers = names.map((n) => {
-    const v = req.headers[n];
-    if (v === undefined) return null;
-    return `${n}:${String(v).trim().replace(/\s+/g, ' ')}\n`;
-  });
-  if (headers.includes(null)) return 'a signed header is missing';
-  const creq = [req.method, rawPath, query, headers.join(''), signedHeaders, req.headers['x-amz-content-sha256']].join('\n');
-  const sts = ['AWS4-HMAC-SHA256', amzDate, `${day}/${region}/s3/aws4_request`, sha256(creq)].join('\n');
-  let key = hmac(`AWS4${SECRET}`, day);
-  for (const part of [region, 's3', 'aws4_request']) key = hmac(key, part);
-  const want = hmac(key, sts).toString('hex');
-  return crypto.timingSafeEqual(Buffer.from(want), Buffer.from(signature)) ? null : 'signature does not match';
-}
-
-function startProxy() {
-  return new Promise((resolve, reject) => {
-    const srv = http.createServer((req, res) => {
-      const chunks = [];
-      req.on('data', (c) => chunks.push(c));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks);
-        const reason = verify(req, body);
-        seen.push({ method: req.method, path: req.url, verified: reason === null, reason });
-        if (reason !== null) {
-          res.writeHead(403, { 'content-type': 'application/xml' });
-          res.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SignatureDoesNotMatch</Code>'
-            + `<Message>${reason}</Message></Error>`);
-          return;
-        }
-        const up = http.request({
-          host: '127.0.0.1', port: S3RVER_PORT, method: req.method, path: req.url,
-          headers: { ...req.headers, host: `127.0.0.1:${S3RVER_PORT}` },
-        }, (ur) => {
-          res.writeHead(ur.statusCode, ur.headers);
-          ur.pipe(res);
-        });
-        up.on('error', (e) => { res.writeHead(502); res.end(String(e)); });
-        up.end(body);
-      });
-    });
-    srv.on('error', reject);
-    srv.listen(PROXY_PORT, '127.0.0.1', () => resolve(srv));
-  });
-}
-
-// --- the tool ---------------------------------------------------------------
-
-const s3env = (extra = {}) => cleanEnv({
-  LIFTED_STORAGE_URL: `s3://${BUCKET}/${PREFIX}`,
-  LIFTED_S3_ENDPOINT: `http://127.0.0.1:${PROXY_PORT}`,
-  LIFTED_S3_REGION: 'us-east-1',
-  LIFTED_S3_ACCESS_KEY: ACCESS,
-  LIFTED_S3_SECRET_KEY: SECRET,
-  ...extra,
-});
-
-// Resolves { code, stdout (Buffer), stderr (string) }.
+// `lifted-cms storage ARGS`; `get KEY MAX` is `get --max MAX KEY -`
+// (the object on stdout).  Resolves { code, stdout (Buffer), stderr (string) }.
 function tool(args, env = s3env()) {
+  const argv = args[0] === 'get' && args.length === 3 && /^\d+$/.test(args[2]) ? ['get', '--max', args[2], args[1], '-'] : args;
   return new Promise((resolve) => {
-    execFile(TOOL, args, { env, encoding: 'buffer', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+    execFile(CMS, ['storage', ...argv], { env, encoding: 'buffer', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => resolve({
         code: err ? (typeof err.code === 'number' ? err.code : -1) : 0,
         stdout, stderr: stderr.toString('utf8'),
@@ -149,23 +51,13 @@ const listing = (r) => r.stdout.toString('utf8').split('\n').filter(Boolean)
   .map((l) => { const [key, mtime] = l.split(' '); return { key, mtime: Number(mtime) }; });
 
 before(async () => {
-  assert.ok(fs.existsSync(TOOL), `${TOOL} is missing: build with TESTING=1`);
-  assert.ok(fs.existsSync(S3RVER), 'tests/node_modules is missing: run make deps');
-  s3rver = spawn(process.execPath, ['--openssl-legacy-provider', S3RVER, '-d', path.join(tmp, 's3'), '-p', String(S3RVER_PORT), '-a', '127.0.0.1',
-    '--silent', '--configure-bucket', BUCKET], { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  s3rver.stderr.on('data', (d) => { err += d; });
-  await waitFor(() => portOpen(S3RVER_PORT), { timeoutMs: 20_000, what: `s3rver on ${S3RVER_PORT} (${err})` });
-  proxy = await startProxy();
+  assert.ok(fs.existsSync(CMS), `${CMS} is missing: run make`);
+  s3 = await startS3({ s3rverPort: S3RVER_PORT, proxyPort: PROXY_PORT, bucket: BUCKET, dir: path.join(tmp, 's3') });
+  seen = s3.seen;
 });
 
 after(async () => {
-  if (proxy) await new Promise((r) => proxy.close(r));
-  if (s3rver && s3rver.exitCode === null) {
-    const gone = new Promise((r) => s3rver.once('exit', r));
-    s3rver.kill('SIGTERM');
-    await gone;
-  }
+  if (s3) await s3.stop();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -296,4 +188,59 @@ test('bad S3 settings stop the tool with a message', async () => {
   const badBucket = await tool(['list'], s3env({ LIFTED_STORAGE_URL: 's3://B!/p' }));
   assert.equal(badBucket.code, 2);
   assert.match(badBucket.stderr, /LIFTED_STORAGE_URL/);
+});
+
+test('get KEY FILE writes the object to FILE (0600, through a temporary file); a missing key leaves no file', async () => {
+  const src = path.join(tmp, 'to-file-src');
+  fs.writeFileSync(src, blob);
+  assert.equal((await tool(['put', 'files/a.bin', src])).code, 0);
+  const out = path.join(tmp, 'out-dir');
+  fs.mkdirSync(out);
+  const dst = path.join(out, 'a.bin');
+  fs.writeFileSync(dst, 'an older file'); // replaced whole
+  const r = await tool(['get', 'files/a.bin', dst]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.length, 0);
+  assert.ok(fs.readFileSync(dst).equals(blob), 'the bytes differ');
+  assert.equal(fs.statSync(dst).mode & 0o777, 0o600);
+  assert.deepEqual(fs.readdirSync(out), ['a.bin'], 'a temporary file was left');
+
+  const missing = path.join(out, 'missing.bin');
+  const n = await tool(['get', 'files/none.bin', missing]);
+  assert.equal(n.code, 3, n.stderr);
+  assert.ok(!fs.existsSync(missing));
+  const small = await tool(['get', '--max', '100', 'files/a.bin', missing]);
+  assert.equal(small.code, 4, small.stderr);
+  assert.deepEqual(fs.readdirSync(out), ['a.bin']);
+  assert.equal((await tool(['delete', 'files/a.bin'])).code, 0);
+});
+
+test('put refuses a file over 1 GiB before reading it, and anything but a regular file', async () => {
+  const big = path.join(tmp, 'sparse');
+  fs.closeSync(fs.openSync(big, 'w'));
+  fs.truncateSync(big, 2 ** 30 + 1); // sparse: no disk used
+  const from = seen.length;
+  const r = await tool(['put', 'files/big.bin', big]);
+  assert.equal(r.code, 4, r.stderr);
+  assert.match(r.stderr, /too large/);
+  const d = await tool(['put', 'files/dir.bin', tmp]);
+  assert.equal(d.code, 1, d.stderr);
+  assert.match(d.stderr, /not a regular file/);
+  const m = await tool(['put', 'files/m.bin', path.join(tmp, 'no-such-file')]);
+  assert.equal(m.code, 1, m.stderr);
+  assert.equal(seen.length, from, 'a request was made');
+  fs.rmSync(big);
+});
+
+test('bad usage exits 2 without touching the store', async () => {
+  const from = seen.length;
+  for (const args of [[], ['put', 'k'], ['get', 'k'], ['get', '--max', 'lots', 'k', '-'],
+    ['get', '--max', String(2 ** 30 + 1), 'k', '-'], ['list', 'a', 'b'], ['delete'], ['copy', 'a', 'b']]) {
+    const r = await new Promise((resolve) => {
+      execFile(CMS, ['storage', ...args], { env: s3env() }, (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stderr }));
+    });
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /usage|--max/);
+  }
+  assert.equal(seen.length, from);
 });
