@@ -89,12 +89,10 @@ storage_cmd_write_all(int fd, const unsigned char *p, size_t len)
 static int
 storage_cmd_read_file(const char *path, unsigned char **data, size_t *len)
 {
-	struct stat sb;
-	unsigned char *buf = NULL;
-	size_t size, got = 0;
-	ssize_t n;
-	int fd, rc = 1;
-	char extra;
+	char err[512];
+	void *buf;
+	enum storage_result r;
+	int fd;
 
 	*data = NULL;
 	*len = 0;
@@ -103,49 +101,15 @@ storage_cmd_read_file(const char *path, unsigned char **data, size_t *len)
 		        path, strerror(errno));
 		return (1);
 	}
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		fprintf(stderr,
-		        "lifted-cms storage: %s is not a regular file\n", path);
-		goto cleanup;
-	}
-	if ((unsigned long long)sb.st_size > STORAGE_CMD_MAX) {
-		fprintf(
-		    stderr,
-		    "lifted-cms storage: too large: %s has %lld bytes (at most "
-		    "%zu)\n",
-		    path, (long long)sb.st_size, STORAGE_CMD_MAX);
-		rc = 4;
-		goto cleanup;
-	}
-	size = (size_t)sb.st_size;
-	if ((buf = malloc(size > 0 ? size : 1)) == NULL) {
-		fprintf(stderr, "lifted-cms storage: out of memory for %s\n",
-		        path);
-		goto cleanup;
-	}
-	while (got < size) {
-		n = read(fd, buf + got, size - got);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	/* A file that changed size while being read is not uploaded. */
-	if (got != size || read(fd, &extra, 1) != 0) {
-		fprintf(stderr,
-		        "lifted-cms storage: %s changed while being read\n",
-		        path);
-		goto cleanup;
+	r = storage_read_fd(fd, path, STORAGE_CMD_MAX, &buf, len, err,
+	                    sizeof(err));
+	close(fd);
+	if (r != STORAGE_OK) {
+		fprintf(stderr, "lifted-cms %s\n", err);
+		return (r == STORAGE_TOO_LARGE ? 4 : 1);
 	}
 	*data = buf;
-	*len = size;
-	buf = NULL;
-	rc = 0;
-cleanup:
-	free(buf);
-	close(fd);
-	return (rc);
+	return (0);
 }
 
 /* Puts len bytes into path via a temporary file and a rename; 0 or 1. */

@@ -259,16 +259,65 @@ cleanup:
 	return (rc);
 }
 
-static enum storage_result
-local_get(struct storage *st, const char *key, size_t max, void **data,
-          size_t *len, char *err, size_t errlen)
+enum storage_result
+storage_read_fd(int fd, const char *name, size_t max, void **data, size_t *len,
+                char *err, size_t errlen)
 {
 	struct stat sb;
 	unsigned char *buf = NULL, extra;
 	size_t size, got = 0;
 	ssize_t n;
+
+	*data = NULL;
+	*len = 0;
+	if (fstat(fd, &sb) == -1) {
+		snprintf(err, errlen, "storage: cannot stat %s: %s", name,
+		         strerror(errno));
+		return (STORAGE_ERROR);
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		snprintf(err, errlen, "storage: %s is not a regular file",
+		         name);
+		return (STORAGE_NOT_FOUND);
+	}
+	if ((unsigned long long)sb.st_size > (unsigned long long)max) {
+		snprintf(err, errlen,
+		         "storage: %s is too large (over %zu bytes)", name,
+		         max);
+		return (STORAGE_TOO_LARGE);
+	}
+	size = (size_t)sb.st_size;
+	if ((buf = malloc(size > 0 ? size : 1)) == NULL) {
+		snprintf(err, errlen, "storage: out of memory");
+		return (STORAGE_ERROR);
+	}
+	while (got < size) {
+		n = read(fd, buf + got, size - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	/* Objects are replaced by rename, never rewritten in place: a size
+	 * that moved means someone wrote the file meanwhile. */
+	if (got != size || read(fd, &extra, 1) != 0) {
+		snprintf(err, errlen, "storage: %s changed while being read",
+		         name);
+		free(buf);
+		return (STORAGE_ERROR);
+	}
+	*data = buf;
+	*len = size;
+	return (STORAGE_OK);
+}
+
+static enum storage_result
+local_get(struct storage *st, const char *key, size_t max, void **data,
+          size_t *len, char *err, size_t errlen)
+{
+	enum storage_result rc;
 	int fd;
-	enum storage_result rc = STORAGE_ERROR;
 
 	if ((fd = local_open_file(st->dirfd, key)) == -1) {
 		if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP ||
@@ -280,47 +329,7 @@ local_get(struct storage *st, const char *key, size_t max, void **data,
 		         strerror(errno));
 		return (STORAGE_ERROR);
 	}
-	if (fstat(fd, &sb) == -1) {
-		snprintf(err, errlen, "storage: cannot stat %s: %s", key,
-		         strerror(errno));
-		goto cleanup;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		snprintf(err, errlen, "storage: %s not found", key);
-		rc = STORAGE_NOT_FOUND;
-		goto cleanup;
-	}
-	if ((unsigned long long)sb.st_size > (unsigned long long)max) {
-		snprintf(err, errlen, "storage: %s is larger than %zu bytes",
-		         key, max);
-		rc = STORAGE_TOO_LARGE;
-		goto cleanup;
-	}
-	size = (size_t)sb.st_size;
-	if ((buf = malloc(size > 0 ? size : 1)) == NULL) {
-		snprintf(err, errlen, "storage: out of memory");
-		goto cleanup;
-	}
-	while (got < size) {
-		n = read(fd, buf + got, size - got);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	/* Objects are replaced by rename, never rewritten in place. */
-	if (got != size || read(fd, &extra, 1) != 0) {
-		snprintf(err, errlen, "storage: %s changed while being read",
-		         key);
-		goto cleanup;
-	}
-	*data = buf;
-	*len = size;
-	buf = NULL;
-	rc = STORAGE_OK;
-cleanup:
-	free(buf);
+	rc = storage_read_fd(fd, key, max, data, len, err, errlen);
 	close(fd);
 	return (rc);
 }

@@ -56,6 +56,17 @@ enum storage_result storage_get(struct storage *st, const char *key, size_t max,
 enum storage_result storage_delete(struct storage *st, const char *key,
                                    char *err, size_t errlen);
 
+/*
+ * The whole content of the regular file open on fd (not closed), named
+ * name in messages, into *data (malloc'd, caller frees) and *len.
+ * STORAGE_NOT_FOUND when it is not a regular file, STORAGE_TOO_LARGE over
+ * max, STORAGE_ERROR when it cannot be read or changed size while being
+ * read.  The local backend's get, and operators' files for put.
+ */
+enum storage_result storage_read_fd(int fd, const char *name, size_t max,
+                                    void **data, size_t *len, char *err,
+                                    size_t errlen);
+
 /* Calls fn for each key under prefix (recursive; "" for every key), with
  * the object's last-modified time (unix s); stops when fn returns
  * non-zero (still STORAGE_OK).  prefix is a key prefix, not necessarily a
