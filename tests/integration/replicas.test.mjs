@@ -13,11 +13,14 @@
 //   - a stopped replica shows in /readyz, and the App keeps answering from
 //     the primary (also a publish made meanwhile);
 //   - an instance killed (SIGKILL, whole process group) under a steady
-//     stream of GETs through nginx loses no request.
+//     stream of GETs through nginx loses no request;
+//   - with --tls as well, nginx's https ports reach the instances and the
+//     CMS (the App port stays plain HTTP for the tests above).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
 
 import { Stack, STACK, run, get, waitFor, sleep, alive } from './lib/stack.mjs';
@@ -53,7 +56,7 @@ async function shows(port, name) {
 before(async () => {
   // Debug logging exercises the cache's lag path fully (its log line once
   // read freed memory; the sanitizer build catches that).
-  await stack.up({ args: ['--replicas', '2'], env: { LIFTED_LOG_LEVEL: 'debug' } });
+  await stack.up({ args: ['--replicas', '2', '--tls'], env: { LIFTED_LOG_LEVEL: 'debug' } });
   NGINX = stack.ports.app;
   CMS = stack.ports.cms;
   REPLICA_DB = stack.base + 6;
@@ -108,6 +111,29 @@ test('stack.conf and env: two instances, a replica; the instances read from it',
   const r = await get(NGINX, '/readyz');
   assert.equal(r.status, 200, r.body);
   assert.equal(r.json.replica, 'ok');
+});
+
+// GET over https through nginx, trusting the stack's own certificate.
+function httpsGet(port, p) {
+  const ca = readFileSync(path.join(stack.dir, 'tls', 'cert.pem'));
+  return new Promise((resolve, reject) => {
+    https.get({ host: '127.0.0.1', port, path: p, ca, servername: 'localhost', agent: false, timeout: 5000 }, (res) => {
+      let body = '';
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, json: JSON.parse(body) }));
+    }).on('error', reject);
+  });
+}
+
+test('with --tls too: https reaches the instances (replica reads) and the CMS', async () => {
+  const app = await httpsGet(stack.base + 4, '/readyz');
+  assert.equal(app.status, 200);
+  assert.equal(app.json.reads, 'replica');
+  assert.match(app.headers['strict-transport-security'] ?? '', /max-age=/);
+  const cms = await httpsGet(stack.base + 5, '/readyz');
+  assert.equal(cms.status, 200);
+  assert.equal(cms.json.status, 'ready');
+  assert.equal(cms.json.replica, undefined, 'the CMS has no replica');
 });
 
 test('a published course shows on both instances, and never goes away again', async () => {
