@@ -23,8 +23,8 @@
  * (see housekeeping.* below). */
 #define HK_SESSION_GONE(t)                                                     \
 	"(" t ".last_seen_at < now() - make_interval(secs => $3::int + "       \
-	"$1::int) OR " t ".created_at < now() - make_interval(secs => "       \
-	"$4::int + $1::int) OR (" t ".stage = 'totp' AND " t ".created_at "   \
+	"$1::int) OR " t ".created_at < now() - make_interval(secs => "        \
+	"$4::int + $1::int) OR (" t ".stage = 'totp' AND " t ".created_at "    \
 	"< now() - make_interval(secs => 300 + $1::int)))"
 #define HK_UPLOAD_ORPHAN(t, K)                                                 \
 	"(" t ".detached_at IS NOT NULL OR " t ".target_id IS NULL) AND "      \
