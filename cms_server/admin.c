@@ -411,7 +411,7 @@ admin_read_done(const struct db_result *res, void *arg)
 		return;
 	}
 	text = PQgetvalue(res->pg, 0, 0);
-	http_respond_bytes(req, 200, "application/json", text, strlen(text));
+	http_respond_json_text(req, 200, text);
 }
 
 static void

@@ -173,22 +173,6 @@ crs_failed(struct crs_op *op, const struct db_result *res, int app)
 	return (1);
 }
 
-/* The first column of the single row, or NULL (none or SQL NULL). */
-static const char *
-crs_value(const struct db_result *res, int col)
-{
-	if (PQntuples(res->pg) < 1 || PQnfields(res->pg) <= col ||
-	    PQgetisnull(res->pg, 0, col))
-		return (NULL);
-	return (PQgetvalue(res->pg, 0, col));
-}
-
-static void
-crs_raw(struct http_request *req, int status, const char *json)
-{
-	http_respond_bytes(req, status, "application/json", json, strlen(json));
-}
-
 static void
 crs_not_found(struct crs_op *op)
 {
@@ -207,11 +191,11 @@ crs_read_done(const struct db_result *res, void *arg)
 
 	if (crs_failed(op, res, 0))
 		return;
-	if ((v = crs_value(res, 0)) == NULL) {
+	if ((v = db_value(res, 0)) == NULL) {
 		crs_not_found(op);
 		return;
 	}
-	crs_raw(op->req, 200, v);
+	http_respond_json_text(op->req, 200, v);
 }
 
 static const char *
@@ -314,7 +298,7 @@ crs_scope_done(const struct db_result *res, void *arg)
 
 	if (crs_failed(op, res, 0))
 		return;
-	op->scope = crs_dup(op, crs_value(res, 0));
+	op->scope = crs_dup(op, db_value(res, 0));
 	crs_next(op);
 }
 
@@ -556,9 +540,9 @@ crs_scraped_update_done(const struct db_result *res, void *arg)
 
 	if (crs_failed(op, res, 0))
 		return;
-	status = crs_value(res, 0);
+	status = db_value(res, 0);
 	if (status != NULL && strcmp(status, "ok") == 0)
-		crs_raw(op->req, 200, crs_value(res, 2));
+		http_respond_json_text(op->req, 200, db_value(res, 2));
 	else if (status != NULL && strcmp(status, "conflict") == 0)
 		http_respond_field_error(op->req, 409,
 		                         "changed by someone else: reload and "
@@ -569,7 +553,7 @@ crs_scraped_update_done(const struct db_result *res, void *arg)
 		http_respond_field_error(op->req, 409,
 		                         "only scraped or in-review courses "
 		                         "can be edited",
-		                         "id", crs_value(res, 1));
+		                         "id", db_value(res, 1));
 	else
 		crs_not_found(op);
 }
@@ -582,7 +566,7 @@ crs_lists_then_edit_done(const struct db_result *res, void *arg)
 
 	if (crs_failed(op, res, 1))
 		return;
-	if (crs_merge_validate(op, crs_value(res, 0)) != 0)
+	if (crs_merge_validate(op, db_value(res, 0)) != 0)
 		return;
 	if (op->kind == CRS_SCRAPED_UPDATE) {
 		v[0] = arena_printf(http_arena(op->req), "%lld", op->id);
@@ -618,13 +602,13 @@ crs_mark_done(const struct db_result *res, void *arg)
 
 	if (crs_failed(op, res, 0))
 		return;
-	status = crs_value(res, 0);
+	status = db_value(res, 0);
 	if (status == NULL || strcmp(status, "ok") != 0) {
 		http_respond_error(op->req, 409,
 		                   "changed concurrently, try again", NULL);
 		return;
 	}
-	crs_raw(op->req, 200, crs_value(res, 1));
+	http_respond_json_text(op->req, 200, db_value(res, 1));
 }
 
 /* The CMS half: the state change and its audit row, from op->state. */
@@ -661,7 +645,7 @@ crs_app_write_done(const struct db_result *res, void *arg)
 	if (crs_failed(op, res, 1))
 		return;
 	if (op->t->effect == CMS_WF_PUBLISH) {
-		if ((op->app_id = crs_dup(op, crs_value(res, 0))) == NULL) {
+		if ((op->app_id = crs_dup(op, db_value(res, 0))) == NULL) {
 			http_respond_error(op->req, 500, "internal error",
 			                   NULL);
 			return;
@@ -742,8 +726,8 @@ crs_audit_done(const struct db_result *res, void *arg)
 		http_respond_bytes(op->req, 200, "application/json", op->merged,
 		                   strlen(op->merged));
 	else
-		crs_raw(op->req, op->kind == CRS_APP_CREATE ? 201 : 200,
-		        op->row);
+		http_respond_json_text(
+		    op->req, op->kind == CRS_APP_CREATE ? 201 : 200, op->row);
 }
 
 static void
@@ -768,7 +752,7 @@ crs_app_reread_done(const struct db_result *res, void *arg)
 	struct crs_op *op = arg;
 	const char *v;
 
-	if (res->pg == NULL || (v = crs_value(res, 0)) == NULL) {
+	if (res->pg == NULL || (v = db_value(res, 0)) == NULL) {
 		/* Written but not re-read: answer what we know. */
 		v = arena_printf(http_arena(op->req), "{\"id\": %s}",
 		                 op->app_id);
@@ -788,7 +772,7 @@ crs_app_changed_done(const struct db_result *res, void *arg)
 
 	if (crs_failed(op, res, 1))
 		return;
-	if ((op->app_id = crs_dup(op, crs_value(res, 0))) == NULL) {
+	if ((op->app_id = crs_dup(op, db_value(res, 0))) == NULL) {
 		/* It was read in scope a moment ago: changed or deleted
 		 * since (or the editor's version is old). */
 		if (op->kind == CRS_APP_UPDATE)
@@ -823,7 +807,7 @@ crs_row_done(const struct db_result *res, void *arg)
 
 	if (crs_failed(op, res, op->kind >= CRS_APP_LIST || op->app_target))
 		return;
-	if ((v = crs_value(res, 0)) == NULL) {
+	if ((v = db_value(res, 0)) == NULL) {
 		crs_not_found(op);
 		return;
 	}
@@ -1171,15 +1155,15 @@ crs_reconcile_marked(const struct db_result *res, void *arg)
 		else
 			/* Always said: tests wait for it. */
 			log_info("courses: start-up reconcile done: %s",
-			         (v = crs_value(res, 0)) != NULL ? v : "?");
+			         (v = db_value(res, 0)) != NULL ? v : "?");
 		free(rc);
 		return;
 	}
-	if (res->pg == NULL || (v = crs_value(res, 0)) == NULL) {
+	if (res->pg == NULL || (v = db_value(res, 0)) == NULL) {
 		http_respond_unavailable(rc->req, "database unavailable", 1);
 		return;
 	}
-	crs_raw(rc->req, 200, v);
+	http_respond_json_text(rc->req, 200, v);
 }
 
 static void
@@ -1190,7 +1174,7 @@ crs_reconcile_refs(const struct db_result *res, void *arg)
 	char actor[32];
 	int r;
 
-	if (res->pg == NULL || (refs = crs_value(res, 0)) == NULL) {
+	if (res->pg == NULL || (refs = db_value(res, 0)) == NULL) {
 		if (rc->req != NULL)
 			http_respond_unavailable(
 			    rc->req, "the App database is unavailable", 1);
@@ -1301,7 +1285,7 @@ crs_provider_created(const struct db_result *res, void *arg)
 			                         1);
 		return;
 	}
-	crs_raw(req, 201, crs_value(res, 0));
+	http_respond_json_text(req, 201, db_value(res, 0));
 }
 
 static void

@@ -875,7 +875,7 @@ hk_list_done(const struct db_result *res, void *arg)
 		return;
 	}
 	text = PQgetvalue(res->pg, 0, 0);
-	http_respond_bytes(req, 200, "application/json", text, strlen(text));
+	http_respond_json_text(req, 200, text);
 }
 
 /* GET /cms/api/housekeeping: every task's schedule and last result. */

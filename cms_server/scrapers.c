@@ -127,21 +127,6 @@ scr_failed(struct scr_op *op, const struct db_result *res)
 	return (1);
 }
 
-static const char *
-scr_value(const struct db_result *res, int col)
-{
-	if (PQntuples(res->pg) < 1 || PQnfields(res->pg) <= col ||
-	    PQgetisnull(res->pg, 0, col))
-		return (NULL);
-	return (PQgetvalue(res->pg, 0, col));
-}
-
-static void
-scr_raw(struct http_request *req, int status, const char *json)
-{
-	http_respond_bytes(req, status, "application/json", json, strlen(json));
-}
-
 static struct scr_op *
 scr_op_new(struct http_request *req, enum scr_kind kind)
 {
@@ -420,12 +405,12 @@ scr_read_done(const struct db_result *res, void *arg)
 
 	if (scr_failed(op, res))
 		return;
-	if ((v = scr_value(res, 0)) == NULL) {
+	if ((v = db_value(res, 0)) == NULL) {
 		http_respond_field_error(op->req, 404, "not found", "id",
 		                         "no such job");
 		return;
 	}
-	scr_raw(op->req, 200, v);
+	http_respond_json_text(op->req, 200, v);
 }
 
 static void
@@ -476,7 +461,7 @@ scr_start_answered(const struct db_result *res, void *arg)
 
 	if (res->pg == NULL)
 		log_error("scrapers: audit of job %s failed", op->job_id);
-	scr_raw(
+	http_respond_json_text(
 	    op->req, 201,
 	    arena_printf(http_arena(op->req), "{\"job\":%s}", op->job_json));
 }
@@ -527,8 +512,8 @@ scr_started(const struct db_result *res, void *arg)
 	}
 	if (scr_failed(op, res))
 		return;
-	op->job_id = arena_strdup(http_arena(op->req), scr_value(res, 0));
-	op->job_json = arena_strdup(http_arena(op->req), scr_value(res, 1));
+	op->job_id = arena_strdup(http_arena(op->req), db_value(res, 0));
+	op->job_json = arena_strdup(http_arena(op->req), db_value(res, 1));
 	if (op->job_id == NULL || op->job_json == NULL) {
 		http_respond_error(op->req, 500, "out of memory", NULL);
 		return;
@@ -644,10 +629,10 @@ scr_audited(const struct db_result *res, void *arg)
 		log_error("scrapers: audit of %s %s failed",
 		          http_req_path(op->req), op->id);
 	if (op->app_id != NULL)
-		scr_raw(op->req, 200,
-		        arena_printf(http_arena(op->req),
-		                     "{\"ok\":true,\"course_id\":%s}",
-		                     op->app_id));
+		http_respond_json_text(
+		    op->req, 200,
+		    arena_printf(http_arena(op->req),
+		                 "{\"ok\":true,\"course_id\":%s}", op->app_id));
 	else
 		cms_respond_ok(op->req);
 }
@@ -791,8 +776,8 @@ scr_proposal_got(const struct db_result *res, void *arg)
 		                         "no open proposal");
 		return;
 	}
-	op->app_id = arena_strdup(http_arena(op->req), scr_value(res, 0));
-	op->proposed = arena_strdup(http_arena(op->req), scr_value(res, 1));
+	op->app_id = arena_strdup(http_arena(op->req), db_value(res, 0));
+	op->proposed = arena_strdup(http_arena(op->req), db_value(res, 1));
 	if (op->kind == SCR_DISMISS) {
 		op->app_id = NULL;
 		scr_decide(op);

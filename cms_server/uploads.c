@@ -86,15 +86,6 @@ upl_router(void)
 	return (service_get()->router);
 }
 
-static const char *
-upl_value(const struct db_result *res, int col)
-{
-	if (res->pg == NULL || PQntuples(res->pg) < 1 ||
-	    PQnfields(res->pg) <= col || PQgetisnull(res->pg, 0, col))
-		return (NULL);
-	return (PQgetvalue(res->pg, 0, col));
-}
-
 static void
 upl_query(struct upl_op *op, const char *stmt, int n, const char *const *v,
           db_result_cb cb)
@@ -407,7 +398,7 @@ upl_app_done(const struct db_result *res, void *arg)
 	struct upl_op *op = arg;
 	const char *v[4];
 
-	if (res->pg != NULL && (upl_value(res, 0) != NULL || !op->app)) {
+	if (res->pg != NULL && (db_value(res, 0) != NULL || !op->app)) {
 		/* A published scraped row whose App course is gone (archived
 		 * meanwhile) is fine: publishing copies the link. */
 		upl_answer(op);
@@ -438,7 +429,7 @@ upl_linked(const struct db_result *res, void *arg)
 	struct arena *a = http_arena(op->req);
 	const char *v[6];
 
-	if (res->pg == NULL || (op->json = upl_value(res, 2)) == NULL) {
+	if (res->pg == NULL || (op->json = db_value(res, 2)) == NULL) {
 		cms_uploads_delete_object(op->key);
 		if (res->pg == NULL)
 			upl_failed(op, res);
@@ -448,10 +439,9 @@ upl_linked(const struct db_result *res, void *arg)
 		return;
 	}
 	op->json = arena_strdup(a, op->json);
-	op->new_id = arena_strdup(a, upl_value(res, 0));
-	op->old_id = upl_value(res, 1) != NULL
-	                 ? arena_strdup(a, upl_value(res, 1))
-	                 : NULL;
+	op->new_id = arena_strdup(a, db_value(res, 0));
+	op->old_id =
+	    db_value(res, 1) != NULL ? arena_strdup(a, db_value(res, 1)) : NULL;
 	if (!op->app && !op->published) {
 		upl_answer(op);
 		return;
@@ -546,7 +536,7 @@ upl_row_done(const struct db_result *res, void *arg)
 		upl_failed(op, res);
 		return;
 	}
-	if ((row = upl_value(res, 0)) == NULL) {
+	if ((row = db_value(res, 0)) == NULL) {
 		http_respond_field_error(op->req, 404, "not found", "id",
 		                         "no such course");
 		return;
@@ -576,8 +566,8 @@ upl_scope_done(const struct db_result *res, void *arg)
 		upl_failed(op, res);
 		return;
 	}
-	op->scope = upl_value(res, 0) != NULL
-	                ? arena_strdup(http_arena(op->req), upl_value(res, 0))
+	op->scope = db_value(res, 0) != NULL
+	                ? arena_strdup(http_arena(op->req), db_value(res, 0))
 	                : NULL;
 	v[0] = arena_printf(http_arena(op->req), "%lld", op->id);
 	v[1] = op->scope;
@@ -686,7 +676,7 @@ upl_media_done(const struct db_result *res, void *arg)
 		upl_failed(op, res);
 		return;
 	}
-	if ((v = upl_value(res, 0)) == NULL) {
+	if ((v = db_value(res, 0)) == NULL) {
 		http_respond_field_error(op->req, 404, "not found", "id",
 		                         "no such course");
 		return;
@@ -704,7 +694,7 @@ upl_media_row_done(const struct db_result *res, void *arg)
 		upl_failed(op, res);
 		return;
 	}
-	if (upl_value(res, 0) == NULL) {
+	if (db_value(res, 0) == NULL) {
 		http_respond_field_error(op->req, 404, "not found", "id",
 		                         "no such course");
 		return;
@@ -724,8 +714,8 @@ upl_media_scope_done(const struct db_result *res, void *arg)
 		upl_failed(op, res);
 		return;
 	}
-	op->scope = upl_value(res, 0) != NULL
-	                ? arena_strdup(http_arena(op->req), upl_value(res, 0))
+	op->scope = db_value(res, 0) != NULL
+	                ? arena_strdup(http_arena(op->req), db_value(res, 0))
 	                : NULL;
 	v[0] = arena_printf(http_arena(op->req), "%lld", op->id);
 	v[1] = op->scope;

@@ -991,3 +991,12 @@ fail:
 	p->channel = NULL;
 	return (-1);
 }
+
+const char *
+db_value(const struct db_result *res, int col)
+{
+	if (res->pg == NULL || PQntuples(res->pg) < 1 ||
+	    PQnfields(res->pg) <= col || PQgetisnull(res->pg, 0, col))
+		return (NULL);
+	return (PQgetvalue(res->pg, 0, col));
+}

@@ -42,6 +42,11 @@ struct db_result {
 
 typedef void (*db_result_cb)(const struct db_result *res, void *arg);
 
+/* The text in column col of the first row; NULL when the query failed,
+ * there is no row or no such column, or the value is SQL NULL.  Owned by
+ * res (valid during the callback). */
+const char *db_value(const struct db_result *res, int col);
+
 struct db_pool_config {
 	const char *name;     /* "app", "app-replica", "cms": for logs */
 	const char *conninfo; /* libpq URL or key=value string */

@@ -1096,6 +1096,12 @@ http_respond_evbuffer(struct http_request *req, int status,
 }
 
 void
+http_respond_json_text(struct http_request *req, int status, const char *json)
+{
+	http_respond_bytes(req, status, "application/json", json, strlen(json));
+}
+
+void
 http_respond_bytes(struct http_request *req, int status,
                    const char *content_type, const void *data, size_t len)
 {

@@ -196,6 +196,10 @@ void http_respond_evbuffer(struct http_request *req, int status,
 void http_respond_bytes(struct http_request *req, int status,
                         const char *content_type, const void *data, size_t len);
 
+/* A JSON text made elsewhere (e.g. by PostgreSQL), copied. */
+void http_respond_json_text(struct http_request *req, int status,
+                            const char *json);
+
 /* {"error": message, "fields": fields} with the given status; fields may
  * be NULL (ownership taken). */
 void http_respond_error(struct http_request *req, int status,
