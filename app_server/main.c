@@ -64,6 +64,9 @@ app_worker_init(struct worker *w)
 	if (app_api_mount(w) != 0)
 		return (-1);
 	service_get()->ready = app_worker_loaded;
+	/* Accept connections (and let SIGHUP retire the old worker) only
+	 * once this worker can answer from its cache (server.h). */
+	app_cache_on_load(server_worker_ready);
 	return (0);
 }
 
@@ -113,6 +116,7 @@ main(int argc, char **argv)
 		sc.settings = &settings;
 		sc.worker_init = app_worker_init;
 		sc.worker_fini = app_worker_fini;
+		sc.defer_ready = 1;
 		rc = server_run(&sc);
 	} else
 		usage();

@@ -564,6 +564,7 @@ static struct {
 	cJSON *fw; /* first half of a load in progress */
 	int loading, again, closing;
 	int backoff_ms;
+	void (*on_load)(void);
 	uint64_t want_lsn;
 	/* Replica behind want_lsn: retry delay, since when (ms, 0: not
 	 * behind), and whether loads go to the primary meanwhile. */
@@ -721,6 +722,8 @@ courses_done(const struct db_result *res, void *arg)
 	cache.lag_since = 0;
 	cache.from_primary = 0;
 	cache.loads++;
+	if (cache.on_load != NULL)
+		cache.on_load();
 	log_info("app cache: loaded %zu verticals, %zu competencies, %zu "
 	         "roles, %zu courses (%zu entries)",
 	         s->nverticals, s->ncompetencies, s->nroles, s->ncourses,
@@ -947,6 +950,12 @@ struct app_snapshot *
 app_cache_get(void)
 {
 	return (cache.cur);
+}
+
+void
+app_cache_on_load(void (*fn)(void))
+{
+	cache.on_load = fn;
 }
 
 uint64_t

@@ -177,6 +177,10 @@ void app_cache_fini(void);
 /* The current snapshot (borrowed; NULL before the first load). */
 struct app_snapshot *app_cache_get(void);
 
+/* Calls fn after every successful load (the App: the first one makes
+ * the worker ready; server_worker_ready ignores the others). */
+void app_cache_on_load(void (*fn)(void));
+
 /* Today's local date as YYYYMMDD. */
 int app_cache_today(void);
 

@@ -90,6 +90,7 @@ struct http_server {
 	struct event_base *base;
 	struct evhttp *ev;
 	struct evhttp_bound_socket *bound;
+	int listen_fd;
 	struct guard *guard;
 	SSL_CTX *tls; /* in-process TLS, or NULL */
 	struct static_root *static_root;
@@ -205,11 +206,9 @@ http_server_new(struct event_base *base, int listen_fd,
 	               EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE |
 	               EVHTTP_REQ_OPTIONS);
 	evhttp_set_gencb(s->ev, http_dispatch, s);
-	if ((s->bound = evhttp_accept_socket_with_handle(s->ev, listen_fd)) ==
-	    NULL) {
-		log_error("cannot accept on the listening socket");
+	s->listen_fd = listen_fd;
+	if (!cfg->defer_accept && http_server_accept(s) != 0)
 		goto fail;
-	}
 	return (s);
 fail:
 	http_server_free(s);
@@ -241,6 +240,19 @@ http_server_add_routes(struct http_server *s, const struct http_route *routes,
 	s->tables[s->ntables].routes = routes;
 	s->tables[s->ntables].n = n;
 	s->ntables++;
+	return (0);
+}
+
+int
+http_server_accept(struct http_server *s)
+{
+	if (s->bound != NULL || s->draining)
+		return (0);
+	if ((s->bound = evhttp_accept_socket_with_handle(
+	         s->ev, s->listen_fd)) == NULL) {
+		log_error("cannot accept on the listening socket");
+		return (-1);
+	}
 	return (0);
 }
 

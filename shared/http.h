@@ -94,6 +94,8 @@ struct http_server_config {
 	const char *static_dir; /* NULL: no static files */
 	int spa_fallback;       /* unknown extension-less paths serve
 	                           index.html */
+	int defer_accept;       /* 1: accept nothing until
+	                           http_server_accept() */
 };
 
 /* Creates the worker's HTTP server on listen_fd (already bound and
@@ -102,6 +104,11 @@ struct http_server_config {
 struct http_server *http_server_new(struct event_base *base, int listen_fd,
                                     const struct http_server_config *cfg);
 void http_server_free(struct http_server *s);
+
+/* Starts accepting connections on the listening socket (after a
+ * defer_accept start); does nothing when already accepting or draining.
+ * 0, or -1 (logged). */
+int http_server_accept(struct http_server *s);
 
 /* Adds a route table (kept by reference: pass static storage).  Routes
  * are matched in the order added. */

@@ -39,8 +39,12 @@
 #include "tls.h"
 #include "url.h"
 
-#define WORKERS_MAX        256
-#define READY_TIMEOUT_MS   15000
+#define WORKERS_MAX      256
+#define READY_TIMEOUT_MS 15000
+/* A defer_ready worker that has not called server_worker_ready() by then
+ * accepts anyway (and answers 503 "loading" until it can serve): well
+ * under READY_TIMEOUT_MS, and short, since workers start one by one. */
+#define READY_FALLBACK_MS  5000
 #define RESPAWN_BACKOFF_MS 5000
 
 struct slot {
@@ -51,6 +55,7 @@ struct slot {
 };
 
 static struct worker *current_worker;
+static struct worker_loop *current_loop;
 
 struct worker *
 server_worker(void)
@@ -143,6 +148,8 @@ struct worker_loop {
 	struct worker w;
 	struct event *ev_term;
 	struct event *ev_drain;
+	struct event *ev_ready;  /* the READY_FALLBACK_MS timer */
+	int ready_fd;            /* to the parent, until ready; then -1 */
 	struct timespec stop_at; /* SIGTERM arrived */
 	struct timespec busy_at; /* a request was last in flight */
 	int stopping;
@@ -206,6 +213,37 @@ worker_sigterm(evutil_socket_t fd, short what, void *arg)
 		event_base_loopexit(wl->w.base, NULL);
 }
 
+void
+server_worker_ready(void)
+{
+	struct worker_loop *wl = current_loop;
+
+	if (wl == NULL || wl->ready_fd < 0)
+		return;
+	if (http_server_accept(wl->w.http) != 0)
+		fatal("cannot accept connections");
+	if (write(wl->ready_fd, "r", 1) != 1)
+		log_warn("cannot signal readiness: %s", strerror(errno));
+	close(wl->ready_fd);
+	wl->ready_fd = -1;
+	if (wl->ev_ready != NULL)
+		evtimer_del(wl->ev_ready);
+	log_info("worker %d ready", wl->w.id);
+}
+
+static void
+worker_ready_fallback(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker_loop *wl = arg;
+
+	(void)fd;
+	(void)what;
+	log_warn("worker %d not ready after %d ms; accepting connections "
+	         "anyway",
+	         wl->w.id, READY_FALLBACK_MS);
+	server_worker_ready();
+}
+
 static void __attribute__((noreturn))
 worker_main(const struct server_config *cfg, int id, int listen_fd,
             int ready_fd)
@@ -230,13 +268,16 @@ worker_main(const struct server_config *cfg, int id, int listen_fd,
 	memset(&wl, 0, sizeof(wl));
 	wl.w.id = id;
 	wl.w.settings = cfg->settings;
+	wl.ready_fd = ready_fd;
 	current_worker = &wl.w;
+	current_loop = &wl;
 	if ((wl.w.base = event_base_new()) == NULL)
 		fatal("event_base_new failed");
 
 	memset(&hc, 0, sizeof(hc));
 	hc.settings = cfg->settings;
 	hc.spa_fallback = 1;
+	hc.defer_accept = cfg->defer_ready;
 	if (cfg->settings->static_dir != NULL)
 		hc.static_dir = cfg->settings->static_dir;
 	else if (server_default_static_dir(cfg->proc, static_dir,
@@ -251,10 +292,16 @@ worker_main(const struct server_config *cfg, int id, int listen_fd,
 	if (wl.ev_term == NULL || evsignal_add(wl.ev_term, NULL) != 0)
 		fatal("cannot watch SIGTERM");
 
-	if (write(ready_fd, "r", 1) != 1)
-		log_warn("cannot signal readiness: %s", strerror(errno));
-	close(ready_fd);
-	log_info("worker %d ready", id);
+	if (cfg->defer_ready) {
+		struct timeval tv = {READY_FALLBACK_MS / 1000,
+		                     (READY_FALLBACK_MS % 1000) * 1000};
+
+		wl.ev_ready =
+		    evtimer_new(wl.w.base, worker_ready_fallback, &wl);
+		if (wl.ev_ready == NULL || evtimer_add(wl.ev_ready, &tv) != 0)
+			server_worker_ready();
+	} else
+		server_worker_ready();
 
 	if (event_base_dispatch(wl.w.base) == 0)
 		rc = 0;
@@ -262,6 +309,10 @@ worker_main(const struct server_config *cfg, int id, int listen_fd,
 	if (cfg->worker_fini != NULL)
 		cfg->worker_fini(&wl.w);
 	http_server_free(wl.w.http);
+	if (wl.ev_ready != NULL)
+		event_free(wl.ev_ready);
+	if (wl.ready_fd >= 0)
+		close(wl.ready_fd);
 	if (wl.ev_drain != NULL)
 		event_free(wl.ev_drain);
 	event_free(wl.ev_term);

@@ -33,6 +33,12 @@ struct server_config {
 	 * HTTP server exists; 0 or -1.  Runs in the worker process. */
 	int (*worker_init)(struct worker *w);
 	void (*worker_fini)(struct worker *w);
+	/* 1: a new worker neither accepts connections nor counts as ready
+	 * (for SIGHUP's rolling replacement) until it calls
+	 * server_worker_ready(), e.g. once its caches have loaded; at the
+	 * latest after a few seconds, so that /healthz still answers while a
+	 * database is down.  0: ready as soon as worker_init returns. */
+	int defer_ready;
 };
 
 /* Runs the server until SIGTERM/SIGINT; returns the process exit
@@ -41,6 +47,11 @@ int server_run(const struct server_config *cfg);
 
 /* The calling worker process's state (NULL in the parent). */
 struct worker *server_worker(void);
+
+/* In a worker started with defer_ready: start accepting connections and
+ * tell the parent this worker is ready.  Idempotent; a no-op in the
+ * parent. */
+void server_worker_ready(void);
 
 /* Default static folder: static/<proc> next to the running binary.
  * Writes into buf; 0 or -1. */

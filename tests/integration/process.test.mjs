@@ -137,16 +137,16 @@ test('SIGTERM drains the in-flight request, exits 0, then refuses connections', 
   }
 });
 
-// Keeps `clients` loops of fresh-connection GETs going against port until
-// stop() is called; stop() resolves to {ok, failures}.
-function hammer(port, clients) {
+// Keeps `clients` loops of fresh-connection GETs of p going against port
+// until stop() is called; stop() resolves to {ok, failures}.
+function hammer(port, clients, p = '/__test/whoami') {
   let stopped = false;
   const failures = [];
   let ok = 0;
   const loop = async () => {
     while (!stopped) {
       try {
-        const r = await freshGet(port, '/__test/whoami', {}, 3000);
+        const r = await freshGet(port, p, {}, 3000);
         if (r.status === 200) ok++;
         else failures.push(describeFailure(r));
       } catch (e) { failures.push(String(e)); }
@@ -176,12 +176,15 @@ test('concurrent short connections: every request answered, no worker crashes', 
   }
 });
 
+// The App's API too: a new worker takes connections only once its cache
+// has loaded, so no request meets a "loading" 503 during the rollover.
 test('SIGHUP replaces every worker without a failed request', async () => {
   const s = await stack.startServer('app', { LIFTED_WORKERS: 2 });
   try {
     const old = await waitFor(() => { const c = childrenOf(s.pid); return c.length === 2 ? c : null; },
       { timeoutMs: 5000, what: '2 workers' });
-    const load = hammer(s.port, 3);
+    const load = hammer(s.port, 2);
+    const api = hammer(s.port, 2, '/qns');
     await sleep(300);
     process.kill(s.pid, 'SIGHUP');
     let fresh = null;
@@ -194,6 +197,9 @@ test('SIGHUP replaces every worker without a failed request', async () => {
       if (fresh) await sleep(500);
     } finally {
       ({ ok, failures } = await load.stop());
+      const a = await api.stop();
+      ok += a.ok;
+      failures = failures.concat(a.failures);
     }
     const errs = logLines(s, /"worker":0|"level":"(warn|error)"|ready"|drain|stopped/);
     assert.ok(fresh, `workers not replaced within 10 s of SIGHUP: before ${old}, now ${childrenOf(s.pid)}; `
