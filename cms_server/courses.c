@@ -311,7 +311,6 @@ crs_op_new(struct http_request *req, enum crs_kind kind)
 		http_respond_unavailable(req, "out of memory", 1);
 		return (NULL);
 	}
-	memset(op, 0, sizeof(*op));
 	op->req = req;
 	op->kind = kind;
 	return (op);

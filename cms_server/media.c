@@ -138,7 +138,6 @@ media_route(struct http_request *req)
 		http_respond_unavailable(req, "out of memory", 1);
 		return;
 	}
-	memset(op, 0, sizeof(*op));
 	op->req = req;
 	op->key = path + strlen("/media/");
 	op->expires = strtoll(expires, NULL, 10);

@@ -136,7 +136,6 @@ scr_op_new(struct http_request *req, enum scr_kind kind)
 		http_respond_error(req, 500, "out of memory", NULL);
 		return (NULL);
 	}
-	memset(op, 0, sizeof(*op));
 	op->req = req;
 	op->kind = kind;
 	return (op);

@@ -78,6 +78,9 @@ struct upl_op {
 	const char *new_id, *old_id;
 	const char *json; /* the uploads row as JSON text */
 	int gone;         /* the App course went away meanwhile */
+	/* What runs once the scope is known (upl_scope), with id and scope. */
+	const char *course_stmt;
+	db_result_cb course_cb;
 };
 
 static struct router *
@@ -556,26 +559,6 @@ upl_row_done(const struct db_result *res, void *arg)
 		http_respond_unavailable(op->req, "too busy", 1);
 }
 
-static void
-upl_scope_done(const struct db_result *res, void *arg)
-{
-	struct upl_op *op = arg;
-	const char *v[2];
-
-	if (res->pg == NULL) {
-		upl_failed(op, res);
-		return;
-	}
-	op->scope = db_value(res, 0) != NULL
-	                ? arena_strdup(http_arena(op->req), db_value(res, 0))
-	                : NULL;
-	v[0] = arena_printf(http_arena(op->req), "%lld", op->id);
-	v[1] = op->scope;
-	upl_query(op,
-	          op->app ? "cms_app_courses.get" : "cms_courses.scraped_get",
-	          2, v, upl_row_done);
-}
-
 /* A zeroed op for a member of staff who may edit courses; NULL when the
  * request has been answered (403, or 503 out of memory). */
 static struct upl_op *
@@ -589,7 +572,6 @@ upl_op_new(struct http_request *req)
 		http_respond_unavailable(req, "out of memory", 1);
 		return (NULL);
 	}
-	memset(op, 0, sizeof(*op));
 	op->req = req;
 	return (op);
 }
@@ -605,13 +587,35 @@ upl_start(struct http_request *req)
 }
 
 static void
-upl_scope(struct upl_op *op, db_result_cb cb)
+upl_scope_done(const struct db_result *res, void *arg)
+{
+	struct upl_op *op = arg;
+	const char *v[2];
+
+	if (res->pg == NULL) {
+		upl_failed(op, res);
+		return;
+	}
+	op->scope = db_value(res, 0) != NULL
+	                ? arena_strdup(http_arena(op->req), db_value(res, 0))
+	                : NULL;
+	v[0] = arena_printf(http_arena(op->req), "%lld", op->id);
+	v[1] = op->scope;
+	upl_query(op, op->course_stmt, 2, v, op->course_cb);
+}
+
+/* Looks up the staff member's provider scope, then runs stmt with the
+ * course id and that scope, answering to cb. */
+static void
+upl_scope(struct upl_op *op, const char *stmt, db_result_cb cb)
 {
 	const char *v[1];
 
+	op->course_stmt = stmt;
+	op->course_cb = cb;
 	v[0] = arena_printf(http_arena(op->req), "%lld",
 	                    cms_session(op->req)->user_id);
-	upl_query(op, "cms_courses.scope", 1, v, cb);
+	upl_query(op, "cms_courses.scope", 1, v, upl_scope_done);
 }
 
 static void
@@ -623,7 +627,9 @@ upl_put_route(struct http_request *req)
 		return;
 	if (upl_check_body(op) != 0)
 		return;
-	upl_scope(op, upl_scope_done);
+	upl_scope(op,
+	          op->app ? "cms_app_courses.get" : "cms_courses.scraped_get",
+	          upl_row_done);
 }
 
 /* --- GET /cms/api/courses/media?type=scraped|app&id=N ---------------------
@@ -705,29 +711,6 @@ upl_media_row_done(const struct db_result *res, void *arg)
 }
 
 static void
-upl_media_scope_done(const struct db_result *res, void *arg)
-{
-	struct upl_op *op = arg;
-	const char *v[2];
-
-	if (res->pg == NULL) {
-		upl_failed(op, res);
-		return;
-	}
-	op->scope = db_value(res, 0) != NULL
-	                ? arena_strdup(http_arena(op->req), db_value(res, 0))
-	                : NULL;
-	v[0] = arena_printf(http_arena(op->req), "%lld", op->id);
-	v[1] = op->scope;
-	if (op->app)
-		upl_query(op, "cms_app_courses.media_get", 2, v,
-		          upl_media_done);
-	else
-		upl_query(op, "cms_courses.scraped_get", 2, v,
-		          upl_media_row_done);
-}
-
-static void
 upl_media_route(struct http_request *req)
 {
 	struct upl_op *op;
@@ -743,7 +726,10 @@ upl_media_route(struct http_request *req)
 		return;
 	}
 	op->app = strcmp(type, "app") == 0;
-	upl_scope(op, upl_media_scope_done);
+	if (op->app)
+		upl_scope(op, "cms_app_courses.media_get", upl_media_done);
+	else
+		upl_scope(op, "cms_courses.scraped_get", upl_media_row_done);
 }
 
 /* --- routes ----------------------------------------------------------------

@@ -20,10 +20,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 
 import { Stack, STACK, run, get, waitFor, sleep, alive } from './lib/stack.mjs';
+import { request } from './lib/tls.mjs';
 import { createSuperuser, login as cmsLogin, sqlOn, scrapedSeeder } from './lib/cms.mjs';
 
 const stack = new Stack(14);
@@ -114,16 +114,7 @@ test('stack.conf and env: two instances, a replica; the instances read from it',
 });
 
 // GET over https through nginx, trusting the stack's own certificate.
-function httpsGet(port, p) {
-  const ca = readFileSync(path.join(stack.dir, 'tls', 'cert.pem'));
-  return new Promise((resolve, reject) => {
-    https.get({ host: '127.0.0.1', port, path: p, ca, servername: 'localhost', agent: false, timeout: 5000 }, (res) => {
-      let body = '';
-      res.on('data', (c) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, json: JSON.parse(body) }));
-    }).on('error', reject);
-  });
-}
+const httpsGet = (port, p) => request('https', port, p, { ca: readFileSync(path.join(stack.dir, 'tls', 'cert.pem')) });
 
 test('with --tls too: https reaches the instances (replica reads) and the CMS', async () => {
   const app = await httpsGet(stack.base + 4, '/readyz');

@@ -8,14 +8,13 @@
 // nginx.conf, the way its entrypoint renders them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import https from 'node:https';
-import http from 'node:http';
 import { readFileSync, statSync, writeFileSync, mkdirSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 
 import {
   Stack, STACK, BIN_DIR, REPO, run, cleanEnv, waitFor, portOpen, alive,
 } from './lib/stack.mjs';
+import { request as tlsRequest, sClient as opensslClient } from './lib/tls.mjs';
 
 const stack = new Stack(11);
 let TLS_APP;
@@ -37,42 +36,8 @@ function nginxPid() {
   return existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) : null;
 }
 
-// One request on a fresh connection. proto 'https' (trusting the stack's
-// certificate only) or 'http'. Returns {status, headers, raw (the raw
-// header list), body, json, protocol (TLS version), setCookie}.
-function request(proto, port, p, opts = {}) {
-  const {
-    method = 'GET', headers = {}, body, localAddress, minVersion, maxVersion, timeoutMs = 10_000,
-  } = opts;
-  const mod = proto === 'https' ? https : http;
-  return new Promise((resolve, reject) => {
-    const req = mod.request({
-      host: '127.0.0.1', port, path: p, method, headers, localAddress, agent: false,
-      ...(proto === 'https' ? { ca: CA, minVersion, maxVersion, servername: 'localhost' } : {}),
-    }, (res) => {
-      const chunks = [];
-      res.on('data', (d) => chunks.push(d));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json;
-        try { json = JSON.parse(text); } catch { json = undefined; }
-        resolve({
-          status: res.statusCode,
-          headers: res.headers,
-          raw: res.rawHeaders,
-          body: text,
-          json,
-          protocol: proto === 'https' ? res.socket.getProtocol?.() ?? null : null,
-          setCookie: res.headers['set-cookie'] ?? [],
-        });
-      });
-    });
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
+// One request; over https it trusts the stack's certificate only.
+const request = (proto, port, p, opts = {}) => tlsRequest(proto, port, p, { ca: CA, ...opts });
 
 // How often header name occurs in a raw header list.
 function count(raw, name) {
@@ -95,11 +60,7 @@ async function logEntry(which, id) {
   }, { timeoutMs: 5000, what: `the ${which} log line of request ${id}` });
 }
 
-function sClient(port, version) {
-  return run('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, `-${version}`,
-    '-cipher', 'DEFAULT@SECLEVEL=0', '-CAfile', CERT, '-servername', 'localhost'],
-  { input: '', timeoutMs: 15_000 });
-}
+const sClient = (port, version) => opensslClient(port, `-${version}`, { caFile: CERT });
 
 before(async () => {
   await stack.up({ args: ['--tls'] });
