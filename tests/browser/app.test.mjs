@@ -340,6 +340,11 @@ test('keyboard: tiles, choices and focus without a mouse', async () => {
   assert.notEqual(outline, 'none', 'focus is visible');
   await page.keyboard.press('Enter');
   await page.waitForURL('**/needs');
+  // The heading takes focus when the new screen has rendered, which can be
+  // a moment after the URL changes: wait for it, then check where it is.
+  await page
+    .waitForFunction(() => document.activeElement.tagName === 'H1', null, { timeout: 5000 })
+    .catch(() => {});
   assert.equal(await page.evaluate(() => document.activeElement.tagName), 'H1', 'focus moves to the new screen');
   await page.getByTestId('verticals').waitFor();
   await page.keyboard.press('Tab'); // from the heading to the first vertical tile

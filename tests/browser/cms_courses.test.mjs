@@ -172,7 +172,11 @@ test('a validation error is shown next to its field and changes nothing', async 
   assert.equal(await page.getByLabel('Cost (SGD)').getAttribute('aria-invalid'), 'true');
   await page.getByTestId('error-url').waitFor();
   await page.getByRole('alert').first().waitFor();
-  // Focus goes to the first field with a message.
+  // Focus goes to the first field with a message (moved just after the
+  // messages render): wait for it, then check.
+  await page
+    .waitForFunction(() => document.activeElement && document.activeElement.getAttribute('aria-invalid') === 'true', null, { timeout: 5000 })
+    .catch(() => {});
   assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.getAttribute('aria-invalid')), 'true');
   await shots(page, 'cms-courses-validation');
   assert.equal(psql('cms', `SELECT cost || ' ' || url FROM scraped_courses WHERE id = ${ids.invalid}`),

@@ -2,13 +2,15 @@
 // page load), so keyboard and screen-reader users start at the new
 // content instead of at the last button they pressed; it also sets the
 // document title.
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 
 let firstScreen = true;
 
 export function ScreenHeading({ children, title }) {
   const ref = useRef(null);
-  useEffect(() => {
+  // A layout effect: focus moves before the browser paints the new screen,
+  // so a key pressed right after the change already lands there.
+  useLayoutEffect(() => {
     const text = title || (ref.current && ref.current.textContent) || '';
     document.title = text ? `${text} – Lifted` : 'Lifted';
     if (firstScreen) {
