@@ -297,7 +297,12 @@ guard_scan_headers(const char *buf, size_t len, const struct guard_config *cfg,
 	    buf, len < cfg->max_header_bytes ? len : cfg->max_header_bytes, 0);
 	if (end == 0) {
 		if (len >= cfg->max_header_bytes) {
-			*reject_status = 431;
+			/* No line end at all: the request line (its target,
+			 * in practice) is what is too long. */
+			*reject_status =
+			    memchr(buf, '\n', cfg->max_header_bytes) == NULL
+			        ? 414
+			        : 431;
 			return (GUARD_REJECT);
 		}
 		return (GUARD_MORE);

@@ -19,7 +19,8 @@
  * 400 (malformed framing), 408 (header block not complete within
  * header_timeout_ms of its first byte), 411 (any Transfer-Encoding: chunked
  * request bodies are refused), 413 (Content-Length over max_body_bytes),
- * 431 (header block over max_header_bytes).
+ * 414 (request line alone over max_header_bytes), 431 (header block over
+ * max_header_bytes).
  *
  * Single-threaded: a guard and its connections belong to one event loop.
  */
@@ -88,7 +89,8 @@ enum guard_verdict {
  * ends at the first empty line, with evhttp's line rule (LF, optionally
  * preceded by CR).  On GUARD_OK, *header_len is the length of the block
  * including the empty line and *body_len the Content-Length (0 if absent).
- * Rejects: 431 header block over the limit; 400 NUL byte, obsolete line
+ * Rejects: 414 request line alone over the limit (no line end within it);
+ * 431 header block over the limit; 400 NUL byte, obsolete line
  * folding, a header without ':' or with white space in its name, a
  * malformed Content-Length or two that differ, or a body on a method evhttp
  * reads no body for (HEAD, TRACE, unknown); 411 any Transfer-Encoding;

@@ -1,7 +1,7 @@
 /*
  * Request lifecycle on evhttp.
  *
- *   accept -> guard (limits, 408/413/431 as synthetic requests)
+ *   accept -> guard (limits, 408/413/414/431 as synthetic requests)
  *          -> http_dispatch: request id, client address, route lookup,
  *             parameter validation -> handler
  *          -> http_respond_*: security headers, send, access log, free
@@ -925,6 +925,7 @@ http_dispatch(struct evhttp_request *ev, void *arg)
 	    req->path[rpl] == '/') {
 		int status = atoi(req->path + rpl + 1);
 		const char *msg = status == 431   ? "request headers too large"
+		                  : status == 414 ? "request target too long"
 		                  : status == 413 ? "request body too large"
 		                  : status == 408 ? "request timed out"
 		                  : status == 411
@@ -1044,6 +1045,8 @@ reason_phrase(int status)
 		return ("Length Required");
 	case 413:
 		return ("Content Too Large");
+	case 414:
+		return ("URI Too Long");
 	case 422:
 		return ("Unprocessable Content");
 	case 429:

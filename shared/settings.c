@@ -118,7 +118,9 @@ static const struct setting setting_table[] = {
     {"LIFTED_MIGRATIONS_DIR", SET_STRING, "migrations", S(migrations_dir), 0, 0,
      "folder holding app/ and cms/ migration files"},
     {"LIFTED_MAX_HEADER_BYTES", SET_INT, "8192", S(max_header_bytes), 1024,
-     1048576, "request line and headers larger than this get 431"},
+     1048576,
+     "request line and headers larger than this get 431 (414 when the request "
+     "line alone is)"},
     {"LIFTED_MAX_BODY_BYTES", SET_INT, "1048576", S(max_body_bytes), 0,
      1073741824, "request bodies larger than this get 413"},
     {"LIFTED_IDLE_TIMEOUT_S", SET_INT, "60", S(idle_timeout_s), 1, 3600,

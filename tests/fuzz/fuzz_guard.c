@@ -112,11 +112,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case GUARD_REJECT:
 		if (status != 400 && status != 411 && status != 413 &&
-		    status != 431)
+		    status != 414 && status != 431)
 			abort();
-		if (status == 431 && (len < cfg.max_header_bytes || end != 0))
+		/* 414/431 exactly when no block ends within the limit; 414
+		 * exactly when not even the request line ends there. */
+		if ((status == 414 || status == 431) !=
+		    (len >= cfg.max_header_bytes && end == 0))
 			abort();
-		if (status != 431 && end == 0)
+		if ((status == 414 || status == 431) &&
+		    (status == 414) ==
+		        (memchr(buf, '\n', cfg.max_header_bytes) != NULL))
 			abort();
 		break;
 	default:

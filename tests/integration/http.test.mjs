@@ -226,6 +226,13 @@ test('20 KB of request headers get 431', async () => {
   assert.match(r.headers['content-type'] || '', /^application\/json/);
 });
 
+test('a 20 KB request target gets 414, as JSON', async () => {
+  const r = await rawRequest(APP, `GET /healthz?${'a'.repeat(20000)} HTTP/1.1\r\nHost: x\r\n\r\n`, { timeoutMs: 5000, expect: 1 });
+  assert.equal(r.status, 414, r.raw.slice(0, 200));
+  assert.match(r.headers['content-type'] || '', /^application\/json/);
+  assert.match(r.raw, /request target too long/);
+});
+
 test('a 2 MiB Content-Length is refused with 413 before the body is sent', async () => {
   const t0 = performance.now();
   const r = await rawRequest(APP,

@@ -136,7 +136,23 @@ test_guard_incomplete_over_limit_431(void **state)
 	/* No end in sight and already at the limit: no need to wait. */
 	memset(req, 'a', sizeof(req) - 1);
 	req[sizeof(req) - 1] = '\0';
+	memcpy(req, "GET / HTTP/1.1\r\nX: ", 19);
+	tguard_expect_reject(req, 431);
+}
+
+static void
+test_guard_long_request_line_414(void **state)
+{
+	char req[200];
+
+	(void)state;
+	/* The request line alone fills the limit: its target is too long. */
+	memset(req, 'a', sizeof(req) - 1);
+	req[sizeof(req) - 1] = '\0';
 	memcpy(req, "GET /", 5);
+	tguard_expect_reject(req, 414);
+	/* One line end inside the limit: the headers are what is too long. */
+	req[63] = '\n';
 	tguard_expect_reject(req, 431);
 }
 
@@ -399,6 +415,7 @@ main(void)
 	    cmocka_unit_test(test_guard_exactly_at_limit_ok),
 	    cmocka_unit_test(test_guard_one_over_limit_431),
 	    cmocka_unit_test(test_guard_incomplete_over_limit_431),
+	    cmocka_unit_test(test_guard_long_request_line_414),
 	    cmocka_unit_test(test_guard_content_length_body),
 	    cmocka_unit_test(test_guard_content_length_at_limit_ok),
 	    cmocka_unit_test(test_guard_content_length_over_413),
