@@ -64,24 +64,6 @@ storage_cmd_status(enum storage_result r, const char *err)
 	return (1);
 }
 
-/* Writes len bytes to fd; 0 or -1. */
-static int
-storage_cmd_write_all(int fd, const unsigned char *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, p, len > (1 << 20) ? (1 << 20) : len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return (-1);
-		p += n;
-		len -= (size_t)n;
-	}
-	return (0);
-}
-
 /*
  * The whole regular file at path into *data (malloc'd, caller frees).
  * Returns 0, 1 (cannot read it) or 4 (larger than STORAGE_CMD_MAX).
@@ -120,7 +102,7 @@ storage_cmd_write_file(const char *path, const void *data, size_t len)
 	int fd, n;
 
 	if (strcmp(path, "-") == 0) {
-		if (storage_cmd_write_all(STDOUT_FILENO, data, len) != 0) {
+		if (storage_write_fd(STDOUT_FILENO, data, len) != 0) {
 			fprintf(stderr,
 			        "lifted-cms storage: cannot write to stdout\n");
 			return (1);
@@ -139,7 +121,7 @@ storage_cmd_write_file(const char *path, const void *data, size_t len)
 		        tmp, strerror(errno));
 		return (1);
 	}
-	if (storage_cmd_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	if (storage_write_fd(fd, data, len) != 0 || fsync(fd) != 0) {
 		fprintf(stderr, "lifted-cms storage: cannot write %s: %s\n",
 		        tmp, strerror(errno));
 		close(fd);

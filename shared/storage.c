@@ -181,17 +181,22 @@ local_open_file(int root, const char *key)
 	return (fd);
 }
 
-static int
-local_write_all(int fd, const unsigned char *p, size_t len)
+int
+storage_write_fd(int fd, const void *data, size_t len)
 {
+	const unsigned char *p = data;
 	ssize_t n;
 
 	while (len > 0) {
 		n = write(fd, p, len);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n == -1)
 			return (-1);
+		if (n == 0) {
+			errno = EIO;
+			return (-1);
+		}
 		p += n;
 		len -= (size_t)n;
 	}
@@ -224,7 +229,7 @@ local_put(struct storage *st, const char *key, const void *data, size_t len,
 		goto cleanup;
 	}
 	created = 1;
-	if (local_write_all(fd, data, len) == -1 || fsync(fd) == -1) {
+	if (storage_write_fd(fd, data, len) == -1 || fsync(fd) == -1) {
 		snprintf(err, errlen, "storage: cannot write %s: %s", key,
 		         strerror(errno));
 		goto cleanup;

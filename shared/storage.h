@@ -67,6 +67,11 @@ enum storage_result storage_read_fd(int fd, const char *name, size_t max,
                                     void **data, size_t *len, char *err,
                                     size_t errlen);
 
+/* Writes all len bytes of p to fd (retrying short writes and EINTR); 0, or
+ * -1 with errno set.  The local backend's put, and the storage command's
+ * output. */
+int storage_write_fd(int fd, const void *p, size_t len);
+
 /* Calls fn for each key under prefix (recursive; "" for every key), with
  * the object's last-modified time (unix s); stops when fn returns
  * non-zero (still STORAGE_OK).  prefix is a key prefix, not necessarily a
